@@ -1,0 +1,62 @@
+"""qruntime_async: an asyncio SDK for quantum-computing runtime services.
+
+Clients: :class:`IBMRuntimeClient` (IBM Quantum Runtime) and :class:`ScalewayQaaSClient`
+(Scaleway Quantum-as-a-Service). Both are async context managers that own one aiohttp connection
+pool; list calls return :class:`AsyncPager` objects, and ``watch``/``wait`` follow jobs and sessions
+until they are final.
+"""
+
+from ._paging import AsyncPager, Page
+from ._polling import PollPolicy, WatchEvent, WatchGroup
+from ._retry import RetryPolicy
+from ._transport import RequestEvent, ResponseEvent, Timeout
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConflictError,
+    NotFoundError,
+    PagingError,
+    PermissionDeniedError,
+    QRuntimeError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+    SubmissionError,
+    WaitTimeoutError,
+)
+from .ibm import IBMRuntimeClient
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "IBMRuntimeClient",
+    "NotFoundError",
+    "Page",
+    "PagingError",
+    "PermissionDeniedError",
+    "PollPolicy",
+    "QRuntimeError",
+    "RateLimitError",
+    "RequestEvent",
+    "ResponseDecodeError",
+    "ResponseEvent",
+    "RetryPolicy",
+    "ServerError",
+    "SubmissionError",
+    "Timeout",
+    "WaitTimeoutError",
+    "WatchEvent",
+    "WatchGroup",
+    "__version__",
+]

@@ -1,0 +1,191 @@
+"""JSON encoding and decoding with msgspec, shared by every model of both providers.
+
+* :class:`Model` is the base of every response and request struct: keyword-only, frozen, unknown
+  fields ignored, and every ``datetime`` field made timezone-aware (a naive timestamp such as
+  IBM's ``2021-05-05 00:56:04.569709`` is UTC).
+* :class:`Duration` is a ``timedelta`` that decodes from Scaleway's ``"2.5s"`` (and the older
+  ``{"seconds": "600", "nanos": 0}`` shape) and encodes back to ``"2.5s"``.
+* :func:`decode` turns bytes into the requested type with a cached decoder, in lax mode so that
+  counts sent as numeric strings (``"0"``) are accepted, and maps every failure to
+  :class:`~qruntime_async.errors.ResponseDecodeError`.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar, TypeVar
+
+import msgspec
+from msgspec.structs import force_setattr
+
+from .errors import ResponseDecodeError
+
+__all__ = ["Model", "Duration", "decode", "encode", "format_duration", "parse_duration"]
+
+T = TypeVar("T")
+
+_BODY_EXCERPT = 500
+
+
+class Duration(timedelta):
+    """A ``timedelta`` carried on the wire as seconds with an ``s`` suffix (``"2.5s"``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Duration({format_duration(self)!r})"
+
+
+def format_duration(value: timedelta) -> str:
+    """Format a timedelta the way Scaleway expects it: ``"2.5s"``, ``"600s"``."""
+    if not isinstance(value, timedelta):
+        raise TypeError(f"expected a datetime.timedelta, got {type(value).__name__}")
+    if value < timedelta(0):
+        raise ValueError(f"a duration cannot be negative: {value!r}")
+    micros = value // timedelta(microseconds=1)
+    whole, frac = divmod(micros, 1_000_000)
+    if frac == 0:
+        return f"{whole}s"
+    return f"{whole}.{frac:06d}".rstrip("0") + "s"
+
+
+_DURATION_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*s?\s*$")
+
+
+def parse_duration(value: object) -> Duration:
+    """Parse ``"2.5s"``, ``"600"``, a number of seconds, or ``{"seconds", "nanos"}``."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, (int, float)):
+        return Duration(seconds=value)
+    if isinstance(value, str):
+        match = _DURATION_RE.match(value)
+        if match is None:
+            raise ValueError(f"not a duration: {value!r}")
+        return Duration(seconds=float(match.group(1)))
+    if isinstance(value, dict) and "seconds" in value:
+        seconds = int(value["seconds"])
+        nanos = int(value.get("nanos") or 0)
+        return Duration(seconds=seconds, microseconds=nanos // 1000)
+    raise ValueError(f"not a duration: {value!r}")
+
+
+def _dec_hook(type_: type, obj: Any) -> Any:
+    if type_ is Duration:
+        try:
+            return parse_duration(obj)
+        except (ValueError, TypeError) as exc:
+            raise msgspec.ValidationError(str(exc)) from None
+    raise NotImplementedError(f"cannot decode {type_!r}")
+
+
+def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, timedelta):
+        return format_duration(obj)
+    raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
+
+
+def _mentions_datetime(annotation: Any) -> bool:
+    if annotation is datetime:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(arg is datetime for arg in typing.get_args(annotation))
+    return False
+
+
+class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
+    """Base of every model: frozen, keyword-only, unknown fields ignored, aware datetimes."""
+
+    __utc_fields__: ClassVar[tuple[str, ...] | None] = None
+
+    def __post_init__(self) -> None:
+        cls = type(self)
+        names = cls.__dict__.get("__utc_fields__")
+        if names is None:
+            hints = typing.get_type_hints(cls)
+            names = tuple(f for f in cls.__struct_fields__ if _mentions_datetime(hints.get(f)))
+            cls.__utc_fields__ = names
+        for name in names:
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                force_setattr(self, name, value.replace(tzinfo=timezone.utc))
+            elif value is not None and value.utcoffset() != timedelta(0):
+                force_setattr(self, name, value.astimezone(timezone.utc))
+
+
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+
+_PATH_RE = re.compile(r" - at `([^`]*)`$")
+
+
+def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:
+    dec = _decoders.get(type_)
+    if dec is None:
+        dec = msgspec.json.Decoder(type_, dec_hook=_dec_hook, strict=False)
+        _decoders[type_] = dec
+    return dec
+
+
+def _type_name(type_: Any) -> str:
+    return getattr(type_, "__name__", None) or repr(type_)
+
+
+def decode(
+    data: bytes | str,
+    type_: type[T],
+    *,
+    method: str | None = None,
+    url: str | None = None,
+) -> T:
+    """Decode JSON ``data`` into ``type_``; any mismatch raises ResponseDecodeError."""
+    try:
+        result: T = _decoder(type_).decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _decode_error(exc, data, type_, method, url) from None
+    except RecursionError:
+        raise ResponseDecodeError(
+            "the document is nested too deeply",
+            expected=_type_name(type_),
+            body=_excerpt(data),
+            method=method,
+            url=url,
+        ) from None
+    return result
+
+
+def _excerpt(data: bytes | str) -> str:
+    text = data[:_BODY_EXCERPT]
+    if isinstance(text, bytes):
+        return text.decode("utf-8", "replace")
+    return text
+
+
+def _decode_error(
+    exc: Exception, data: bytes | str, type_: Any, method: str | None, url: str | None
+) -> ResponseDecodeError:
+    message = str(exc)
+    path = None
+    match = _PATH_RE.search(message)
+    if match is not None:
+        path = match.group(1)
+        message = message[: match.start()]
+    if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
+        message = f"malformed JSON: {message}"
+    return ResponseDecodeError(
+        message,
+        expected=_type_name(type_),
+        path=path,
+        body=_excerpt(data),
+        method=method,
+        url=url,
+    )
+
+
+def encode(obj: Any) -> bytes:
+    """Encode ``obj`` (structs, dicts, lists, datetimes, timedeltas) as compact JSON bytes."""
+    return _encoder.encode(obj)

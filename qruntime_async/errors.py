@@ -1,0 +1,200 @@
+"""The exceptions raised by qruntime_async: one flat hierarchy under :class:`QRuntimeError`.
+
+Every error that comes from an HTTP answer carries what a user needs to act on it: the status,
+the provider's error code and message, the request id, the method and the URL (never a credential).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "QRuntimeError",
+    "ClientClosedError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "RateLimitError",
+    "ServerError",
+    "ResponseDecodeError",
+    "WaitTimeoutError",
+    "PagingError",
+    "SubmissionError",
+]
+
+
+class QRuntimeError(Exception):
+    """Base class of every error raised by this package."""
+
+
+class ClientClosedError(QRuntimeError):
+    """The client was closed; create a new one (or use ``async with``) to make more calls."""
+
+    def __init__(self, message: str = "the client is closed; create a new client") -> None:
+        super().__init__(message)
+
+
+class APIConnectionError(QRuntimeError):
+    """The request could not be completed: the connection failed or broke."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        attempts: int = 1,
+        sent: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.attempts = attempts
+        #: ``False`` when the request certainly never reached the server, ``True`` when it may have.
+        self.sent = sent
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method and self.url else ""
+        tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        return f"{self.message}{where}{tries}"
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the configured connect or read timeout."""
+
+
+class APIStatusError(QRuntimeError):
+    """The server answered with an error status (4xx or 5xx)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        body: str | None = None,
+        attempts: int = 1,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        #: The first characters of the response body (for diagnosis).
+        self.body = body
+        self.attempts = attempts
+        #: Per-field validation problems when the provider reported them (Scaleway ``fields``).
+        self.fields = fields or {}
+
+    def __str__(self) -> str:
+        parts = [f"HTTP {self.status}"]
+        if self.code:
+            parts.append(f"[{self.code}]")
+        parts.append(self.message or "(no message)")
+        text = " ".join(parts)
+        if self.fields:
+            text += "; fields: " + ", ".join(
+                f"{name}: {problem}" for name, problem in self.fields.items()
+            )
+        if self.method and self.url:
+            text += f" ({self.method} {self.url})"
+        if self.request_id:
+            text += f" request_id={self.request_id}"
+        if self.attempts > 1:
+            text += f" after {self.attempts} attempts"
+        return text
+
+
+class BadRequestError(APIStatusError):
+    """400 or 422: the request was malformed or failed validation."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the credential is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the credential is valid but may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist (or is not visible to this credential)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's state (e.g. cancelling a finished job)."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the server's hint in seconds, when given."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class ResponseDecodeError(QRuntimeError):
+    """A response body did not match the expected shape."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: str,
+        path: str | None = None,
+        body: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The name of the type the body should have decoded into.
+        self.expected = expected
+        #: Where in the document decoding failed, e.g. ``$.jobs[3].status``.
+        self.path = path
+        self.body = body
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        text = f"could not decode the response as {self.expected}: {self.message}"
+        if self.method and self.url:
+            text += f" ({self.method} {self.url})"
+        return text
+
+
+class WaitTimeoutError(QRuntimeError, TimeoutError):
+    """A resource did not reach a final state in time. ``last`` is the last state seen."""
+
+    def __init__(self, message: str, *, last: Any = None, resource_id: str | None = None) -> None:
+        super().__init__(message)
+        self.last = last
+        self.resource_id = resource_id
+
+
+class PagingError(QRuntimeError):
+    """A listing could not be paged safely (for example the server repeated a cursor)."""
+
+
+class SubmissionError(QRuntimeError):
+    """A submission's outcome could not be established (it may or may not exist)."""
+
+    def __init__(self, message: str, *, idempotency_key: str | None = None) -> None:
+        super().__init__(message)
+        self.idempotency_key = idempotency_key
