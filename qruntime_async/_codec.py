@@ -75,10 +75,14 @@ def parse_duration(value: object) -> Duration:
 
 def _dec_hook(type_: type, obj: Any) -> Any:
     if type_ is Duration:
-        try:
-            return parse_duration(obj)
-        except (ValueError, TypeError) as exc:
-            raise msgspec.ValidationError(str(exc)) from None
+        # The common wire shape first: "2.5s".
+        if isinstance(obj, str) and obj.endswith("s"):
+            try:
+                return Duration(seconds=float(obj[:-1]))
+            except ValueError:
+                pass
+        # A ValueError raised here is reported by msgspec with the field's path.
+        return parse_duration(obj)
     raise NotImplementedError(f"cannot decode {type_!r}")
 
 
@@ -97,24 +101,37 @@ def _mentions_datetime(annotation: Any) -> bool:
     return False
 
 
+_UTC = timezone.utc
+
+
 class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
     """Base of every model: frozen, keyword-only, unknown fields ignored, aware datetimes."""
 
     __utc_fields__: ClassVar[tuple[str, ...] | None] = None
 
     def __post_init__(self) -> None:
-        cls = type(self)
-        names = cls.__dict__.get("__utc_fields__")
+        names = type(self).__dict__.get("__utc_fields__")
         if names is None:
-            hints = typing.get_type_hints(cls)
-            names = tuple(f for f in cls.__struct_fields__ if _mentions_datetime(hints.get(f)))
-            cls.__utc_fields__ = names
+            names = _utc_fields(type(self))
         for name in names:
             value = getattr(self, name)
-            if value is not None and value.tzinfo is None:
-                force_setattr(self, name, value.replace(tzinfo=timezone.utc))
-            elif value is not None and value.utcoffset() != timedelta(0):
-                force_setattr(self, name, value.astimezone(timezone.utc))
+            if value is None:
+                continue
+            tz = value.tzinfo
+            if tz is _UTC:
+                continue
+            if tz is None:
+                force_setattr(self, name, value.replace(tzinfo=_UTC))
+            else:
+                force_setattr(self, name, value.astimezone(_UTC))
+
+
+def _utc_fields(cls: type[Model]) -> tuple[str, ...]:
+    # Worked out once per class: the fields whose type mentions datetime.
+    hints = typing.get_type_hints(cls)
+    names = tuple(f for f in cls.__struct_fields__ if _mentions_datetime(hints.get(f)))
+    cls.__utc_fields__ = names
+    return names
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}

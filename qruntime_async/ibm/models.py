@@ -1,0 +1,735 @@
+"""Typed models of the IBM Quantum Runtime REST API (responses and request bodies).
+
+Status, state and mode fields are plain ``str`` so that a value the server adds later still decodes
+and stays visible; compare them with the ``(str, Enum)`` classes below (members equal the wire
+strings) or use the ``is_final``-style properties. Timestamps are aware UTC datetimes whichever of
+IBM's two spellings the server used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import msgspec
+
+from .._codec import Model
+
+__all__ = [
+    "JobStatus",
+    "SessionState",
+    "SessionMode",
+    "WorkloadStatus",
+    "WorkloadMode",
+    "SortOrder",
+    "FINAL_JOB_STATUSES",
+    "FINAL_SESSION_STATES",
+    "FINAL_WORKLOAD_STATUSES",
+    "RAN_TOO_LONG_REASON_CODE",
+    "Workload",
+    "WorkloadsPage",
+    "Session",
+    "SessionTimestamp",
+    "SessionDetails",
+    "SessionMessage",
+    "CreateSessionResponse",
+    "JobState",
+    "JobProgram",
+    "JobUsage",
+    "Job",
+    "JobsPage",
+    "CreateJobResponse",
+    "JobMetricsTimestamps",
+    "JobMetricsUsage",
+    "JobMetricsBss",
+    "JobMetrics",
+    "BackendDeviceStatus",
+    "BackendDevice",
+    "BackendsResponse",
+    "ErrorDetail",
+    "ErrorResponse",
+    "CreateSessionRequest",
+    "UpdateSessionRequest",
+    "CreateJobRequest",
+    "JobTagsRequest",
+    "sampler_counts",
+]
+
+
+class _WireEnum(str, Enum):
+    # Hash and print like the wire string, so members and raw strings mix in sets and dicts.
+    __hash__ = str.__hash__
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+
+class JobStatus(_WireEnum):
+    """Values of ``Job.status`` and ``Job.state.status``."""
+
+    QUEUED = "Queued"
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    CANCELLED = "Cancelled"
+    FAILED = "Failed"
+    #: Only in the top-level ``status``: the job was stopped for exceeding its time limit.
+    CANCELLED_RAN_TOO_LONG = "Cancelled - Ran too long"
+
+
+class SessionState(_WireEnum):
+    """Values of ``Session.state``."""
+
+    OPEN = "open"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    CLOSED = "closed"
+    CANCELED = "canceled"
+
+
+class SessionMode(_WireEnum):
+    """Execution mode of a session."""
+
+    BATCH = "batch"
+    DEDICATED = "dedicated"
+
+
+class WorkloadStatus(_WireEnum):
+    """Values of ``Workload.status``, ``SessionDetails.status`` and ``SessionTimestamp.status``."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class WorkloadMode(_WireEnum):
+    """Values of ``Workload.mode``."""
+
+    JOB = "job"
+    SESSION = "session"
+    BATCH = "batch"
+
+
+class SortOrder(_WireEnum):
+    """Sort direction of the workload listings (``order`` query parameter)."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+FINAL_JOB_STATUSES: frozenset[str] = frozenset(
+    {
+        JobStatus.COMPLETED,
+        JobStatus.CANCELLED,
+        JobStatus.CANCELLED_RAN_TOO_LONG,
+        JobStatus.FAILED,
+    }
+)
+FINAL_SESSION_STATES: frozenset[str] = frozenset({SessionState.CLOSED, SessionState.CANCELED})
+FINAL_WORKLOAD_STATUSES: frozenset[str] = frozenset(
+    {WorkloadStatus.COMPLETED, WorkloadStatus.CANCELED, WorkloadStatus.FAILED}
+)
+
+#: ``Job.state.reason_code`` of a job cancelled because it ran past its time limit.
+RAN_TOO_LONG_REASON_CODE = 1305
+
+_RAN_TOO_LONG_REASON = "ran too long"
+
+
+def _is_cancelled_status(status: str | None) -> bool:
+    # The top-level status carries the reason after the word: "Cancelled - Ran too long".
+    return status is not None and status.startswith(JobStatus.CANCELLED.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Workloads
+
+
+class Workload(Model, frozen=True):
+    """One job or session of ``GET /workloads/me`` or ``GET /workloads/admin``."""
+
+    id: str
+    created: datetime | None = None
+    ended: datetime | None = None
+    backend: str | None = None
+    instance: str | None = None
+    user_id: str | None = None
+    #: Sessions only (``None`` for jobs); documented as a number, sent as ``true``/``false``.
+    accepting_jobs: bool | None = None
+    #: See :class:`WorkloadMode`.
+    mode: str | None = None
+    #: See :class:`WorkloadStatus`.
+    status: str | None = None
+    status_reason: str | None = None
+    tags: list[str] | None = None
+    usage_seconds: float | None = None
+    estimated_running_time_seconds: float | None = None
+    estimated_start_time_seconds: float | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """True once the workload is completed, canceled or failed."""
+        return self.status in FINAL_WORKLOAD_STATUSES
+
+    @property
+    def is_job(self) -> bool:
+        """True for a job run outside any session."""
+        return self.mode == WorkloadMode.JOB
+
+    @property
+    def is_session(self) -> bool:
+        """True for a session (dedicated or batch)."""
+        return self.mode in (WorkloadMode.SESSION, WorkloadMode.BATCH)
+
+
+class WorkloadsPage(Model, frozen=True):
+    """A page of workloads; ``next`` is the cursor of the following page (absent on the last)."""
+
+    workloads: list[Workload] = msgspec.field(default_factory=list)
+    count: int | None = None
+    limit: int | None = None
+    previous: str | None = None
+    next: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        """True when another page follows this one."""
+        return bool(self.next)
+
+
+# --------------------------------------------------------------------------------------------
+# Sessions
+
+
+class _SessionFields(Model, frozen=True):
+    id: str
+    backend_name: str | None = None
+    #: When the first job of the session started.
+    started_at: datetime | None = None
+    created_at: datetime | None = None
+    activated_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_job_started: datetime | None = None
+    last_job_completed: datetime | None = None
+    #: Seconds the session stays active waiting for the next job.
+    interactive_ttl: int | None = None
+    #: Maximum lifetime of the session, in seconds.
+    max_ttl: int | None = None
+    active_ttl: int | None = None
+    #: False once the session refuses new jobs (it closes when its queued jobs are done).
+    accepting_jobs: bool | None = None
+    #: See :class:`SessionMode`.
+    mode: str | None = None
+    #: Seconds of usage so far.
+    elapsed_time: float | None = None
+
+
+class Session(_SessionFields, frozen=True):
+    """A session as answered by ``GET /sessions/{id}``."""
+
+    #: See :class:`SessionState`.
+    state: str | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """True once the session is closed or canceled."""
+        return self.state in FINAL_SESSION_STATES
+
+    @property
+    def is_active(self) -> bool:
+        """True while jobs of the session are being run."""
+        return self.state == SessionState.ACTIVE
+
+
+class SessionTimestamp(Model, frozen=True):
+    """One status change in ``SessionDetails.timestamps``."""
+
+    #: See :class:`WorkloadStatus`.
+    status: str | None = None
+    date: datetime | None = None
+
+
+class SessionDetails(_SessionFields, frozen=True):
+    """A session as answered by ``GET /sessions/{id}/extended``."""
+
+    user_id: str | None = None
+    instance: str | None = None
+    #: See :class:`WorkloadStatus`.
+    status: str | None = None
+    status_reason: str | None = None
+    session_remaining_time_seconds: float | None = None
+    timestamps: list[SessionTimestamp] | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """True once the session is completed, canceled or failed."""
+        return self.status in FINAL_WORKLOAD_STATUSES
+
+
+class SessionMessage(Model, frozen=True):
+    """A notice returned with a creation, e.g. ``{"level": "warn", "data": "..."}``."""
+
+    level: str | None = None
+    data: str | None = None
+
+    def __str__(self) -> str:
+        text = self.data or ""
+        return f"{self.level}: {text}" if self.level else text
+
+
+def _as_messages(raw: list[SessionMessage | str] | None) -> list[SessionMessage]:
+    if not raw:
+        return []
+    return [m if isinstance(m, SessionMessage) else SessionMessage(data=m) for m in raw]
+
+
+class CreateSessionResponse(Model, frozen=True):
+    """Answer of ``POST /sessions``."""
+
+    id: str
+    #: Warnings, sent as ``{"level", "data"}`` objects or as plain strings.
+    messages: list[SessionMessage | str] | None = None
+
+    @property
+    def notices(self) -> list[SessionMessage]:
+        """``messages`` with plain strings turned into :class:`SessionMessage` (no level)."""
+        return _as_messages(self.messages)
+
+
+# --------------------------------------------------------------------------------------------
+# Jobs
+
+
+class JobState(Model, frozen=True):
+    """``Job.state``: the status with its reason."""
+
+    #: See :class:`JobStatus`.
+    status: str | None = None
+    reason: str | None = None
+    reason_code: int | None = None
+
+
+class JobProgram(Model, frozen=True):
+    """``Job.program``: which primitive or program the job runs."""
+
+    id: str | None = None
+
+
+class JobUsage(Model, frozen=True):
+    """``Job.usage``: time billed for the job."""
+
+    seconds: float | None = None
+    quantum_seconds: float | None = None
+
+
+class Job(Model, frozen=True):
+    """A runtime job: ``GET /jobs/{id}``, items of ``GET /jobs`` and ``GET /sessions/{id}/jobs``."""
+
+    id: str
+    hub: str | None = None
+    group: str | None = None
+    project: str | None = None
+    backend: str | None = None
+    state: JobState | None = None
+    #: See :class:`JobStatus`; may carry a reason, e.g. ``"Cancelled - Ran too long"``.
+    status: str | None = None
+    params: dict[str, Any] | None = None
+    program: JobProgram | None = None
+    created: datetime | None = None
+    ended: datetime | None = None
+    runtime: str | None = None
+    #: Maximum execution time allowed, in seconds.
+    cost: int | None = None
+    tags: list[str] | None = None
+    session_id: str | None = None
+    usage: JobUsage | None = None
+    estimated_running_time_seconds: float | None = None
+    estimated_max_running_time_seconds: float | None = None
+    private: bool | None = None
+    user_id: str | None = None
+
+    @property
+    def current_status(self) -> str | None:
+        """``state.status`` when sent, else the top-level ``status``."""
+        state = self.state
+        if state is not None and state.status is not None:
+            return state.status
+        return self.status
+
+    @property
+    def is_final(self) -> bool:
+        """True once the job is completed, failed or cancelled (including "ran too long")."""
+        state = self.state
+        if state is not None and state.status in FINAL_JOB_STATUSES:
+            return True
+        return self.status in FINAL_JOB_STATUSES or _is_cancelled_status(self.status)
+
+    @property
+    def ran_too_long(self) -> bool:
+        """True when the job was cancelled because it exceeded its time limit."""
+        if self.status == JobStatus.CANCELLED_RAN_TOO_LONG:
+            return True
+        state = self.state
+        if state is None:
+            return False
+        if state.reason_code == RAN_TOO_LONG_REASON_CODE:
+            return True
+        return (
+            state.status == JobStatus.CANCELLED
+            and (state.reason or "").strip().lower() == _RAN_TOO_LONG_REASON
+        )
+
+    @property
+    def is_completed(self) -> bool:
+        """True when the job finished successfully."""
+        return self.current_status == JobStatus.COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        """True when the job failed."""
+        return self.current_status == JobStatus.FAILED
+
+    @property
+    def is_cancelled(self) -> bool:
+        """True when the job was cancelled, by a user or for running too long."""
+        return _is_cancelled_status(self.current_status) or _is_cancelled_status(self.status)
+
+    @property
+    def instance(self) -> str | None:
+        """``hub/group/project`` when the job carries all three."""
+        if self.hub and self.group and self.project:
+            return f"{self.hub}/{self.group}/{self.project}"
+        return None
+
+    @property
+    def program_id(self) -> str | None:
+        """The id of the program (``sampler``, ``estimator``...)."""
+        return self.program.id if self.program is not None else None
+
+
+class JobsPage(Model, frozen=True):
+    """A page of jobs (``GET /jobs`` and ``GET /sessions/{id}/jobs``, offset paging)."""
+
+    jobs: list[Job] = msgspec.field(default_factory=list)
+    count: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+
+class CreateJobResponse(Model, frozen=True):
+    """Answer of ``POST /jobs``."""
+
+    id: str
+    backend: str | None = None
+    session_id: str | None = None
+    private: bool | None = None
+    messages: list[SessionMessage | str] | None = None
+
+    @property
+    def notices(self) -> list[SessionMessage]:
+        """``messages`` with plain strings turned into :class:`SessionMessage` (no level)."""
+        return _as_messages(self.messages)
+
+
+class JobMetricsTimestamps(Model, frozen=True):
+    """When the job was created, started running and finished."""
+
+    created: datetime | None = None
+    running: datetime | None = None
+    finished: datetime | None = None
+
+
+class JobMetricsUsage(Model, frozen=True):
+    """Time billed for the job."""
+
+    seconds: float | None = None
+    quantum_seconds: float | None = None
+
+
+class JobMetricsBss(Model, frozen=True):
+    """Time spent on the backend."""
+
+    seconds: float | None = None
+
+
+class JobMetrics(Model, frozen=True):
+    """Answer of ``GET /jobs/{id}/metrics``."""
+
+    timestamps: JobMetricsTimestamps | None = None
+    usage: JobMetricsUsage | None = None
+    bss: JobMetricsBss | None = None
+    executions: int | None = None
+    num_circuits: int | None = None
+    num_qubits: list[int] | None = None
+    circuit_depths: list[int] | None = None
+    qiskit_version: str | None = None
+    estimated_start_time: datetime | None = None
+    estimated_completion_time: datetime | None = None
+    position_in_queue: int | None = None
+    position_in_provider: int | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Backends
+
+
+class BackendDeviceStatus(Model, frozen=True):
+    """Status of a backend when the listing sends it as an object."""
+
+    name: str | None = None
+    reason: str | None = None
+
+
+class BackendDevice(Model, frozen=True):
+    """A backend sent as an object in ``GET /backends``."""
+
+    name: str | None = None
+    status: BackendDeviceStatus | str | None = None
+    qubits: int | None = None
+    queue_length: int | None = None
+
+
+class BackendsResponse(Model, frozen=True):
+    """Answer of ``GET /backends``: devices as plain names or as objects."""
+
+    devices: list[str | BackendDevice] = msgspec.field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        """The name of every device, whichever shape it came in."""
+        names: list[str] = []
+        for device in self.devices:
+            if isinstance(device, str):
+                names.append(device)
+            elif device.name is not None:
+                names.append(device.name)
+        return names
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class ErrorDetail(Model, frozen=True):
+    """One error of an error body."""
+
+    code: int | str | None = None
+    message: str | None = None
+    more_info: str | None = None
+    status_code: int | None = None
+
+
+class ErrorResponse(Model, frozen=True):
+    """An error body: ``{"error": {...}}`` (legacy base) or ``{"errors": [...], "trace"}``."""
+
+    error: ErrorDetail | str | None = None
+    errors: list[ErrorDetail] | None = None
+    trace: str | None = None
+    message: str | None = None
+
+    @property
+    def first(self) -> ErrorDetail | None:
+        """The main error, whichever shape the body used."""
+        if isinstance(self.error, ErrorDetail):
+            return self.error
+        if self.errors:
+            return self.errors[0]
+        text = self.error if isinstance(self.error, str) else self.message
+        return ErrorDetail(message=text) if text else None
+
+    @property
+    def code(self) -> str | None:
+        """The provider's error code, as text."""
+        first = self.first
+        if first is None or first.code is None:
+            return None
+        return str(first.code)
+
+    @property
+    def error_message(self) -> str | None:
+        """Every error message of the body, joined."""
+        if self.errors:
+            texts = [e.message for e in self.errors if e.message]
+            if texts:
+                return "; ".join(texts)
+        first = self.first
+        return first.message if first is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# Request bodies
+
+
+class CreateSessionRequest(Model, frozen=True, omit_defaults=True):
+    """Body of ``POST /sessions``."""
+
+    backend: str
+    #: ``hub/group/project`` (legacy base; the newer base takes the instance from a header).
+    instance: str | None = None
+    #: Maximum lifetime in seconds (legacy base spelling).
+    max_session_ttl: int | None = None
+    #: Maximum lifetime in seconds (newer base spelling).
+    max_ttl: int | None = None
+    #: See :class:`SessionMode`.
+    mode: str | None = None
+
+
+class UpdateSessionRequest(Model, frozen=True, omit_defaults=True):
+    """Body of ``PATCH /sessions/{id}``."""
+
+    accepting_jobs: bool
+
+
+class CreateJobRequest(Model, frozen=True, omit_defaults=True):
+    """Body of ``POST /jobs``."""
+
+    program_id: str
+    backend: str | None = None
+    params: dict[str, Any] | None = None
+    session_id: str | None = None
+    tags: list[str] | None = None
+    log_level: str | None = None
+    #: Maximum execution time in seconds.
+    cost: int | None = None
+    private: bool | None = None
+    hub: str | None = None
+    group: str | None = None
+    project: str | None = None
+
+
+class JobTagsRequest(Model, frozen=True, omit_defaults=True):
+    """Body of ``PUT /jobs/{id}/tags`` (an empty list removes every tag)."""
+
+    tags: list[str]
+
+
+# --------------------------------------------------------------------------------------------
+# Sampler results
+
+
+def _unwrap(value: Any) -> Any:
+    # Results serialised by Qiskit's runtime encoder wrap values as {"__type__", "__value__"}.
+    while isinstance(value, dict) and "__value__" in value and "__type__" in value:
+        value = value["__value__"]
+    return value
+
+
+def _int_counts(raw: Any) -> dict[str, int] | None:
+    raw = _unwrap(raw)
+    if not isinstance(raw, dict):
+        return None
+    counts: dict[str, int] = {}
+    for key, value in raw.items():
+        count = _as_count(value)
+        if count is None:
+            return None
+        counts[str(key)] = count
+    return counts
+
+
+def _as_count(value: Any) -> int | None:
+    # Fractions mean probabilities, not counts: refuse them rather than truncate.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _register_counts(data: Any) -> dict[str, int] | None:
+    data = _unwrap(data)
+    if not isinstance(data, dict):
+        return None
+    if "counts" in data:
+        return _int_counts(data["counts"])
+    fields = _unwrap(data.get("fields"))
+    registers = fields if isinstance(fields, dict) else data
+    found: dict[str, dict[str, int]] = {}
+    for name, register in registers.items():
+        register = _unwrap(register)
+        if isinstance(register, dict) and "counts" in register:
+            counts = _int_counts(register["counts"])
+            if counts is not None:
+                found[str(name)] = counts
+    if not found:
+        return None
+    if "meas" in found:
+        return found["meas"]
+    return next(iter(found.values()))
+
+
+def _shots(metadata: Any, index: int) -> int | None:
+    metadata = _unwrap(metadata)
+    if not isinstance(metadata, list) or index >= len(metadata):
+        return None
+    entry = _unwrap(metadata[index])
+    if not isinstance(entry, dict):
+        return None
+    shots = entry.get("shots")
+    if isinstance(shots, bool) or not isinstance(shots, (int, float, str)):
+        return None
+    try:
+        return int(shots)
+    except ValueError:
+        return None
+
+
+def _quasi_to_counts(dists: Iterable[Any], metadata: Any) -> list[dict[str, int]] | None:
+    counts: list[dict[str, int]] = []
+    for index, dist in enumerate(dists):
+        dist = _unwrap(dist)
+        shots = _shots(metadata, index)
+        if not isinstance(dist, dict) or shots is None:
+            return None
+        try:
+            counts.append({str(k): round(float(p) * shots) for k, p in dist.items()})
+        except (TypeError, ValueError):
+            return None
+    return counts
+
+
+def sampler_counts(results: Any) -> list[dict[str, int]] | None:
+    """Per-circuit count distributions of a sampler result, or None for any other result.
+
+    ``results`` is the decoded JSON of ``GET /jobs/{id}/results``. Understood shapes:
+    ``{"results": [{"data": {"<register>": {"counts": {...}}}}]}`` (one entry per circuit; with
+    several registers the ``meas`` register is used, else the first one),
+    ``{"counts": [{...}, ...]}``, and ``{"quasi_dists": [...], "metadata": [{"shots": n}, ...]}``
+    whose probabilities are scaled by the shots (keys are kept as sent).
+    """
+    results = _unwrap(results)
+    if not isinstance(results, Mapping):
+        return None
+    entries = _unwrap(results.get("results", results.get("pub_results")))
+    if isinstance(entries, list):
+        per_circuit: list[dict[str, int]] = []
+        for entry in entries:
+            entry = _unwrap(entry)
+            if not isinstance(entry, dict):
+                return None
+            counts = _register_counts(entry.get("data"))
+            if counts is None:
+                return None
+            per_circuit.append(counts)
+        return per_circuit
+    raw_counts = _unwrap(results.get("counts"))
+    if isinstance(raw_counts, list):
+        parsed = [_int_counts(c) for c in raw_counts]
+        if any(c is None for c in parsed):
+            return None
+        return [c for c in parsed if c is not None]
+    dists = _unwrap(results.get("quasi_dists"))
+    if isinstance(dists, list):
+        return _quasi_to_counts(dists, results.get("metadata"))
+    return None
