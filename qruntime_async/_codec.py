@@ -164,6 +164,14 @@ def decode(
         result: T = _decoder(type_).decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise _decode_error(exc, data, type_, method, url) from None
+    except UnicodeDecodeError as exc:
+        raise ResponseDecodeError(
+            f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+            expected=_type_name(type_),
+            body=_excerpt(data),
+            method=method,
+            url=url,
+        ) from None
     except RecursionError:
         raise ResponseDecodeError(
             "the document is nested too deeply",

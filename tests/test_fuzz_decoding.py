@@ -1,0 +1,135 @@
+"""Malformed, truncated, wrong-typed and oversized answers only ever raise typed errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qruntime_async._codec import Model, decode
+from qruntime_async.errors import ResponseDecodeError
+from qruntime_async.ibm import models as ibm
+from qruntime_async.scaleway import models as scw
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+RESPONSE_MODELS: list[type[Any]] = [
+    ibm.Workload,
+    ibm.WorkloadsPage,
+    ibm.Session,
+    ibm.SessionDetails,
+    ibm.CreateSessionResponse,
+    ibm.Job,
+    ibm.JobsPage,
+    ibm.CreateJobResponse,
+    ibm.JobMetrics,
+    ibm.BackendsResponse,
+    scw.Job,
+    scw.JobCircuit,
+    scw.JobResult,
+    scw.ListJobsResponse,
+    scw.ListJobResultsResponse,
+    scw.Session,
+    scw.ListSessionsResponse,
+    scw.Platform,
+    scw.ListPlatformsResponse,
+    scw.QuantumModel,
+    scw.ListModelsResponse,
+]
+
+SAMPLES: list[bytes] = sorted(
+    (path.read_bytes() for path in FIXTURES.rglob("*.json")), key=len
+)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(
+        st.sampled_from(
+            ["id", "status", "jobs", "workloads", "count", "total_count", "created", "state",
+             "next", "tags", "usage", "max_duration", "job_duration", "created_at", "devices",
+             "price_per_hour", "messages", "sessions", "platforms", "timestamps", "x"]
+        )
+        | st.text(max_size=8),
+        children,
+        max_size=6,
+    ),
+    max_leaves=30,
+)
+
+
+def _decode_or_typed_error(data: bytes, model: type[Any]) -> None:
+    try:
+        value = decode(data, model)
+    except ResponseDecodeError as exc:
+        assert exc.expected == model.__name__
+        assert isinstance(str(exc), str)
+    else:
+        assert isinstance(value, model)
+        # A decoded model can be re-encoded: nothing half-built escapes.
+        msgspec.json.encode(value, enc_hook=str)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=st.sampled_from(RESPONSE_MODELS), value=json_values)
+def test_random_json_documents(model: type[Any], value: Any) -> None:
+    _decode_or_typed_error(msgspec.json.encode(value), model)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    model=st.sampled_from(RESPONSE_MODELS),
+    sample=st.sampled_from(SAMPLES),
+    cut=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_truncated_documents(model: type[Any], sample: bytes, cut: float) -> None:
+    _decode_or_typed_error(sample[: int(len(sample) * cut)], model)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    model=st.sampled_from(RESPONSE_MODELS),
+    sample=st.sampled_from(SAMPLES),
+    position=st.integers(min_value=0),
+    junk=st.binary(min_size=1, max_size=4),
+)
+def test_corrupted_bytes(model: type[Any], sample: bytes, position: int, junk: bytes) -> None:
+    index = position % len(sample)
+    _decode_or_typed_error(sample[:index] + junk + sample[index + 1 :], model)
+
+
+def _replace_leaves(value: Any, replacement: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _replace_leaves(v, replacement) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_leaves(v, replacement) for v in value]
+    return replacement
+
+
+@pytest.mark.parametrize("replacement", [None, 0, -1, "", "x", True, [], {}, 1e308, 2**64])
+@pytest.mark.parametrize("model", RESPONSE_MODELS, ids=lambda m: m.__qualname__)
+def test_wrong_typed_fields(model: type[Any], replacement: Any) -> None:
+    for sample in SAMPLES:
+        document = json.loads(sample)
+        _decode_or_typed_error(msgspec.json.encode(_replace_leaves(document, replacement)), model)
+
+
+@pytest.mark.parametrize("model", [ibm.JobsPage, scw.ListJobsResponse, ibm.Job])
+def test_oversized_and_deeply_nested_documents(model: type[Model]) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    _decode_or_typed_error(deep, model)
+    deep_object = b'{"id": "x", "params": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000 + b"}"
+    _decode_or_typed_error(deep_object, model)
+    huge_list = b'{"jobs": [' + b",".join([b'{"id": "j"}'] * 100_000) + b'], "count": 1}'
+    _decode_or_typed_error(huge_list, model)
+    _decode_or_typed_error(b"\x00\xff" * 1000, model)
+    _decode_or_typed_error(b"", model)
