@@ -26,10 +26,12 @@ from .errors import (
     RateLimitError,
     ResponseDecodeError,
     ServerError,
+    SessionStoppedError,
     SubmissionError,
     WaitTimeoutError,
 )
 from .ibm import IBMRuntimeClient
+from .scaleway import ScalewayQaaSClient
 
 __all__ = [
     "APIConnectionError",
@@ -52,7 +54,9 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseEvent",
     "RetryPolicy",
+    "ScalewayQaaSClient",
     "ServerError",
+    "SessionStoppedError",
     "SubmissionError",
     "Timeout",
     "WaitTimeoutError",

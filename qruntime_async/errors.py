@@ -25,6 +25,7 @@ __all__ = [
     "WaitTimeoutError",
     "PagingError",
     "SubmissionError",
+    "SessionStoppedError",
 ]
 
 
@@ -198,3 +199,14 @@ class SubmissionError(QRuntimeError):
     def __init__(self, message: str, *, idempotency_key: str | None = None) -> None:
         super().__init__(message)
         self.idempotency_key = idempotency_key
+
+
+class SessionStoppedError(QRuntimeError):
+    """A session stopped (or began stopping) while it was awaited to run.
+
+    ``session`` is the last state seen; its ``progress_message`` often says why.
+    """
+
+    def __init__(self, message: str, *, session: Any) -> None:
+        super().__init__(message)
+        self.session = session

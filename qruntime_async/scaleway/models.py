@@ -402,14 +402,14 @@ class JobResult(Model, frozen=True):
 class ListJobsResponse(Model, frozen=True):
     """A page of ``GET /jobs``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     jobs: list[Job] = msgspec.field(default_factory=list)
 
 
 class ListJobResultsResponse(Model, frozen=True):
     """A page of ``GET /jobs/{job_id}/results``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     job_results: list[JobResult] = msgspec.field(default_factory=list)
 
 
@@ -470,14 +470,14 @@ class Session(Model, frozen=True):
 class ListSessionsResponse(Model, frozen=True):
     """A page of ``GET /sessions``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     sessions: list[Session] = msgspec.field(default_factory=list)
 
 
 class ListSessionACLsResponse(Model, frozen=True):
     """A page of ``GET /sessions/{session_id}/acls``; each entry is a :class:`SessionAccess`."""
 
-    total_count: int = 0
+    total_count: int | None = None
     acls: list[str] = msgspec.field(default_factory=list)
 
 
@@ -580,7 +580,7 @@ class Platform(Model, frozen=True):
 class ListPlatformsResponse(Model, frozen=True):
     """A page of ``GET /platforms``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     platforms: list[Platform] = msgspec.field(default_factory=list)
 
 
@@ -600,7 +600,7 @@ class QuantumModel(Model, frozen=True):
 class ListModelsResponse(Model, frozen=True):
     """A page of ``GET /models``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     models: list[QuantumModel] = msgspec.field(default_factory=list)
 
 
@@ -619,7 +619,7 @@ class Application(Model, frozen=True):
 class ListApplicationsResponse(Model, frozen=True):
     """A page of ``GET /applications``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     applications: list[Application] = msgspec.field(default_factory=list)
 
 
@@ -653,7 +653,7 @@ class Process(Model, frozen=True):
 class ListProcessesResponse(Model, frozen=True):
     """A page of ``GET /processes``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     processes: list[Process] = msgspec.field(default_factory=list)
 
 
@@ -668,7 +668,7 @@ class ProcessResult(Model, frozen=True):
 class ListProcessResultsResponse(Model, frozen=True):
     """A page of ``GET /processes/{process_id}/results``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     process_results: list[ProcessResult] = msgspec.field(default_factory=list)
 
 
@@ -690,7 +690,7 @@ class Booking(Model, frozen=True):
 class ListBookingsResponse(Model, frozen=True):
     """A page of ``GET /bookings``."""
 
-    total_count: int = 0
+    total_count: int | None = None
     bookings: list[Booking] = msgspec.field(default_factory=list)
 
 

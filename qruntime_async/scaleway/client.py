@@ -1,0 +1,273 @@
+"""The Scaleway Quantum-as-a-Service (QaaS) v1alpha1 client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from .. import _constants as C
+from .. import _validate as v
+from .._paging import AsyncPager, PageNumberPaging
+from .._polling import PollPolicy
+from .._transport import BaseClient, encode_query
+from .jobs import Jobs
+from .models import BookingDemand, decode_compat
+from .models_api import Models
+from .platforms import Platforms
+from .sessions import SessionContext, Sessions
+
+__all__ = ["ScalewayQaaSClient"]
+
+P = TypeVar("P")
+T = TypeVar("T")
+
+_ENV_SECRET_KEY = "SCW_SECRET_KEY"
+_ENV_PROJECT_ID = "SCW_DEFAULT_PROJECT_ID"
+_ENV_URL = "SCW_API_URL"
+
+#: Scaleway rejects larger pages.
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+
+class _SecretKey:
+    """Holds the secret key so that it never shows in a repr, ``vars()`` dump or traceback."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, value: str) -> None:
+        self._headers = {"X-Auth-Token": value}
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    def __repr__(self) -> str:
+        return "<redacted>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the Scaleway secret key cannot be pickled")
+
+
+def _check_secret_key(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"secret_key must be a string, got {type(value).__name__}")
+    key = value.strip()
+    if not key:
+        raise ValueError(
+            f"secret_key must not be empty (pass secret_key=... or set {_ENV_SECRET_KEY})"
+        )
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in key):
+        # Never echo the value: it is a credential.
+        raise ValueError("secret_key contains control characters")
+    return key
+
+
+def _api_root(url: str) -> str:
+    # Accept a base URL given with the API prefix too ("https://api.scaleway.com/qaas/v1alpha1").
+    trimmed = url.rstrip("/")
+    if trimmed.endswith(C.SCALEWAY_API_PREFIX):
+        trimmed = trimmed[: -len(C.SCALEWAY_API_PREFIX)]
+    return trimmed or url
+
+
+class ScalewayQaaSClient(BaseClient):
+    """Async client of the Scaleway Quantum-as-a-Service API (``/qaas/v1alpha1``).
+
+    ``ScalewayQaaSClient(secret_key=..., project_id=...)`` authenticates every request with
+    ``X-Auth-Token``. Missing arguments fall back to ``SCW_SECRET_KEY``,
+    ``SCW_DEFAULT_PROJECT_ID`` and ``SCW_API_URL`` (default ``https://api.scaleway.com``). The
+    project id is the default of every call that needs one (sessions, models, job listings).
+
+    Resources: :attr:`jobs`, :attr:`sessions`, :attr:`platforms`, :attr:`models`, and
+    :meth:`session` to run a block of work inside a running session. Every call goes through
+    one aiohttp connection pool, so concurrent calls (``asyncio.gather``) really run at once.
+    Every other keyword (timeout, retry, pool sizes, ssl, hooks, session) is a transport
+    setting, see :class:`~qruntime_async._transport.BaseClient`.
+    """
+
+    _provider = "scaleway"
+
+    jobs: Jobs
+    sessions: Sessions
+    platforms: Platforms
+    models: Models
+
+    def __init__(
+        self,
+        secret_key: str | None = None,
+        project_id: str | None = None,
+        base_url: str | None = None,
+        **transport: Any,
+    ) -> None:
+        if secret_key is None:
+            secret_key = os.environ.get(_ENV_SECRET_KEY) or None
+        if secret_key is None:
+            raise ValueError(
+                f"no Scaleway credentials: pass secret_key=... or set {_ENV_SECRET_KEY}"
+            )
+        key = _check_secret_key(secret_key)
+        if project_id is None:
+            project_id = os.environ.get(_ENV_PROJECT_ID) or None
+        if project_id is not None:
+            v.resource_id("project_id", project_id)
+        base_url = base_url or os.environ.get(_ENV_URL) or C.SCALEWAY_DEFAULT_BASE_URL
+        super().__init__(base_url=_api_root(base_url), **transport)
+        self._secret = _SecretKey(key)
+        self.project_id = project_id
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
+        self.jobs = Jobs(self)
+        self.sessions = Sessions(self)
+        self.platforms = Platforms(self)
+        self.models = Models(self)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return (
+            f"ScalewayQaaSClient(base_url={self.base_url!r}, project_id={self.project_id!r}, "
+            f"{state})"
+        )
+
+    async def _auth_headers(self) -> Mapping[str, str]:
+        return self._secret.headers
+
+    def session(
+        self,
+        *,
+        platform_id: str,
+        name: str | None = None,
+        max_idle_duration: float | timedelta | None = None,
+        max_duration: float | timedelta | None = None,
+        tags: Sequence[str] | None = None,
+        deduplication_id: str | None = None,
+        model_id: str | None = None,
+        parameters: Mapping[str, Any] | str | None = None,
+        booking_demand: BookingDemand | None = None,
+        project_id: str | None = None,
+        start_timeout: float | None = None,
+        policy: PollPolicy | None = None,
+    ) -> SessionContext:
+        """``async with client.session(platform_id=...) as s:`` runs a block in a session.
+
+        On entry the session is created and waited for until it runs (``start_timeout``
+        seconds at most; ``policy`` is the :class:`~qruntime_async._polling.PollPolicy` of that
+        wait). Inside, ``await s.submit(circuit)`` creates jobs in it. On exit, also when the
+        block raises, the session is terminated. The other arguments are those of
+        ``client.sessions.create``.
+        """
+        v.resource_id("platform_id", platform_id)
+        create_kwargs: dict[str, Any] = {
+            "name": name,
+            "max_idle_duration": max_idle_duration,
+            "max_duration": max_duration,
+            "tags": tags,
+            "deduplication_id": deduplication_id,
+            "model_id": model_id,
+            "parameters": parameters,
+            "booking_demand": booking_demand,
+            "project_id": project_id,
+        }
+        # Validate now, so that a mistake surfaces before the block starts.
+        self.sessions._create_body(platform_id, **create_kwargs)
+        return SessionContext(
+            self,
+            platform_id=platform_id,
+            create_kwargs=create_kwargs,
+            start_timeout=start_timeout,
+            policy=policy,
+        )
+
+    # -- helpers shared by the resources -------------------------------------------------------
+    def _project(self, project_id: str | None, *, what: str) -> str:
+        """The explicit project id, else the client's; ValueError naming both when neither."""
+        if project_id is not None:
+            return v.resource_id("project_id", project_id)
+        if self.project_id is None:
+            raise ValueError(
+                f"{what} needs a project: pass project_id=..., give the client a project_id, "
+                f"or set {_ENV_PROJECT_ID}"
+            )
+        return self.project_id
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> T:
+        """One API call under ``/qaas/v1alpha1``, decoded into ``cast_to``.
+
+        Both the current wire shape and the older one (``{"seconds", "nanos"}`` timestamps,
+        ``{"value": ...}`` wrappers) are accepted.
+        """
+        full_path = C.SCALEWAY_API_PREFIX + path
+        data = await self._request(
+            method,
+            full_path,
+            response="bytes",
+            path_params=path_params,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+        )
+        query = encode_query(params)
+        url = self._url(full_path, path_params) + (f"?{query}" if query else "")
+        return decode_compat(data if data is not None else b"", cast_to, method=method, url=url)
+
+    async def _call_no_content(
+        self, method: str, path: str, *, path_params: Mapping[str, object] | None = None
+    ) -> None:
+        await self._request(
+            method, C.SCALEWAY_API_PREFIX + path, path_params=path_params, response="none"
+        )
+
+    def _page_pager(
+        self,
+        path: str,
+        *,
+        cast_to: type[P],
+        items: Callable[[P], Sequence[T]],
+        total_count: Callable[[P], object],
+        filters: Mapping[str, Any],
+        path_params: Mapping[str, object] | None = None,
+        page_size: int,
+        limit: int | None,
+        page_token: str | None,
+        read_ahead: bool,
+    ) -> AsyncPager[T]:
+        """A page-number pager over ``GET path`` with ``filters`` sent on every page."""
+        v.positive_int("page_size", page_size, maximum=MAX_PAGE_SIZE)
+        if limit is not None:
+            v.positive_int("limit", limit)
+        fixed = dict(filters)
+
+        async def fetch(params: dict[str, Any]) -> P:
+            return await self._call(
+                "GET", path, path_params=path_params, params={**fixed, **params}, cast_to=cast_to
+            )
+
+        strategy: PageNumberPaging[P, T] = PageNumberPaging(
+            items=items, total_count=total_count, page_size=page_size
+        )
+        listing = (
+            path.format_map(dict(path_params or {}))
+            + "?"
+            + "&".join(f"{k}={fixed[k]}" for k in sorted(fixed) if fixed[k] is not None)
+        )
+        return AsyncPager(
+            fetch,
+            strategy,
+            limit=limit,
+            page_token=page_token,
+            read_ahead=read_ahead,
+            listing=listing,
+        )

@@ -1,0 +1,379 @@
+"""Scaleway QaaS jobs: create in a session, follow, list, cancel, read circuits and results."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from .. import _validate as v
+from .._paging import AsyncPager
+from .._polling import PollPolicy, WatchGroup, wait, watch
+from .models import (
+    CreateJobRequest,
+    Job,
+    JobCircuit,
+    JobResult,
+    ListJobResultsOrderBy,
+    ListJobResultsResponse,
+    ListJobsOrderBy,
+    ListJobsResponse,
+    UpdateJobRequest,
+    encode_parameters,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from .client import ScalewayQaaSClient
+
+__all__ = ["Jobs", "job_is_final", "make_circuit"]
+
+_JOB_ORDERS = frozenset(o.value for o in ListJobsOrderBy)
+_RESULT_ORDERS = frozenset(o.value for o in ListJobResultsOrderBy)
+_PERCEVAL_PREFIX = ":PCVL:"
+# Jobs of one session are listed with the largest page Scaleway accepts, so that following
+# them usually costs one request a tick.
+_WATCH_PAGE_SIZE = 100
+
+
+def job_is_final(job: Job) -> bool:
+    """Completed, error or cancelled (``cancelling`` is not final: the job may still finish)."""
+    return job.is_final
+
+
+def _default_job_name() -> str:
+    return f"qjob-{secrets.token_hex(4)}"
+
+
+def make_circuit(
+    circuit: str | JobCircuit | None = None, *, perceval_circuit: str | None = None
+) -> JobCircuit:
+    """The ``circuit`` object of a job: exactly one serialisation.
+
+    A string is OpenQASM text (``qiskit_circuit``), unless it is a Perceval payload (it starts
+    with ``:PCVL:``); ``perceval_circuit=`` names a Perceval payload explicitly; a
+    :class:`JobCircuit` is taken as it is.
+    """
+    if (circuit is None) == (perceval_circuit is None):
+        raise ValueError(
+            "give exactly one of circuit (OpenQASM text or JobCircuit) or perceval_circuit"
+        )
+    if perceval_circuit is not None:
+        if not isinstance(perceval_circuit, str) or not perceval_circuit.strip():
+            raise ValueError("perceval_circuit must be a non-empty string")
+        return JobCircuit(perceval_circuit=perceval_circuit)
+    if isinstance(circuit, JobCircuit):
+        chosen = [c for c in (circuit.qiskit_circuit, circuit.perceval_circuit) if c]
+        if len(chosen) != 1:
+            raise ValueError(
+                "a JobCircuit must set exactly one of qiskit_circuit or perceval_circuit"
+            )
+        return circuit
+    if not isinstance(circuit, str):
+        raise TypeError(
+            f"circuit must be OpenQASM text (str) or a JobCircuit, got {type(circuit).__name__}"
+        )
+    if not circuit.strip():
+        raise ValueError("circuit must not be empty")
+    if circuit.startswith(_PERCEVAL_PREFIX):
+        return JobCircuit(perceval_circuit=circuit)
+    return JobCircuit(qiskit_circuit=circuit)
+
+
+def parameters_text(name: str, parameters: Mapping[str, Any] | str | None) -> str | None:
+    """Execution parameters as the JSON string the API carries (a mapping is serialised)."""
+    if parameters is None:
+        return None
+    if isinstance(parameters, str):
+        try:
+            msgspec.json.decode(parameters)
+        except msgspec.DecodeError:
+            raise ValueError(f"{name} given as a string must be JSON text") from None
+        return parameters
+    if not isinstance(parameters, Mapping):
+        raise TypeError(f"{name} must be a mapping (or JSON text), got {type(parameters).__name__}")
+    try:
+        return encode_parameters(parameters)
+    except (TypeError, msgspec.EncodeError) as exc:
+        raise TypeError(f"{name} cannot be serialised as JSON: {exc}") from None
+
+
+def duration(name: str, value: float | timedelta | None) -> timedelta | None:
+    """None, or a positive number of seconds / timedelta as a timedelta."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        v.seconds(name, value)
+        return value
+    return timedelta(seconds=v.seconds(name, value))
+
+
+class Jobs:
+    """``client.jobs``: the jobs of your sessions."""
+
+    def __init__(self, client: ScalewayQaaSClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        session_id: str,
+        circuit: str | JobCircuit | None = None,
+        *,
+        perceval_circuit: str | None = None,
+        name: str | None = None,
+        tags: Sequence[str] | None = None,
+        max_duration: float | timedelta | None = None,
+        model_id: str | None = None,
+        parameters: Mapping[str, Any] | str | None = None,
+    ) -> Job:
+        """``POST /jobs``: run ``circuit`` in the session ``session_id``.
+
+        ``circuit`` is OpenQASM text (sent as ``qiskit_circuit``), a Perceval payload (a string
+        starting with ``:PCVL:``, or ``perceval_circuit=``), or a :class:`JobCircuit`.
+        ``parameters`` (a mapping) is sent as the JSON string the API expects. ``name`` defaults
+        to a generated ``qjob-xxxxxxxx`` (the API requires one).
+        """
+        body = self._create_body(
+            session_id,
+            circuit,
+            perceval_circuit=perceval_circuit,
+            name=name,
+            tags=tags,
+            max_duration=max_duration,
+            model_id=model_id,
+            parameters=parameters,
+        )
+        return await self._client._call("POST", "/jobs", json=body, cast_to=Job)
+
+    @staticmethod
+    def _create_body(
+        session_id: str,
+        circuit: str | JobCircuit | None,
+        *,
+        perceval_circuit: str | None,
+        name: str | None,
+        tags: Sequence[str] | None,
+        max_duration: float | timedelta | None,
+        model_id: str | None,
+        parameters: Mapping[str, Any] | str | None,
+    ) -> CreateJobRequest:
+        sid = v.resource_id("session_id", session_id)
+        return CreateJobRequest(
+            name=v.optional_str("name", name) or _default_job_name(),
+            session_id=sid,
+            circuit=make_circuit(circuit, perceval_circuit=perceval_circuit),
+            tags=v.string_list("tags", tags) if tags is not None else None,
+            max_duration=duration("max_duration", max_duration),
+            model_id=v.resource_id("model_id", model_id) if model_id is not None else None,
+            parameters=parameters_text("parameters", parameters),
+        )
+
+    async def get(self, job_id: str) -> Job:
+        """``GET /jobs/{id}``."""
+        return await self._client._call(
+            "GET",
+            "/jobs/{job_id}",
+            path_params={"job_id": v.resource_id("job_id", job_id)},
+            cast_to=Job,
+        )
+
+    def list(
+        self,
+        *,
+        session_id: str | None = None,
+        project_id: str | None = None,
+        tags: Sequence[str] | None = None,
+        order_by: str | None = None,
+        page_size: int = 50,
+        limit: int | None = None,
+        page_token: str | None = None,
+        read_ahead: bool = False,
+    ) -> AsyncPager[Job]:
+        """``GET /jobs``: the jobs of one session, or of a project (default: the client's).
+
+        Paged by page number (``page_size`` per request, at most 100); ``limit`` caps how many
+        jobs the iteration yields. ``order_by`` is one of :class:`ListJobsOrderBy`.
+        """
+        filters: dict[str, Any] = {}
+        if session_id is not None:
+            if project_id is not None:
+                raise ValueError("give either session_id or project_id, not both")
+            filters["session_id"] = v.resource_id("session_id", session_id)
+        else:
+            filters["project_id"] = self._client._project(project_id, what="listing jobs")
+        if tags is not None:
+            filters["tags"] = v.string_list("tags", tags)
+        if order_by is not None:
+            filters["order_by"] = v.choice("order_by", order_by, _JOB_ORDERS)
+        return self._client._page_pager(
+            "/jobs",
+            cast_to=ListJobsResponse,
+            items=lambda page: page.jobs,
+            total_count=lambda page: page.total_count,
+            filters=filters,
+            page_size=page_size,
+            limit=limit,
+            page_token=page_token,
+            read_ahead=read_ahead,
+        )
+
+    async def update(
+        self,
+        job_id: str,
+        *,
+        name: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Job:
+        """``PATCH /jobs/{id}``: rename the job and/or replace its tags; returns the job."""
+        body = UpdateJobRequest(
+            name=v.optional_str("name", name),
+            tags=v.string_list("tags", tags) if tags is not None else None,
+        )
+        return await self._client._call(
+            "PATCH",
+            "/jobs/{job_id}",
+            path_params={"job_id": v.resource_id("job_id", job_id)},
+            json=body,
+            cast_to=Job,
+        )
+
+    async def delete(self, job_id: str) -> None:
+        """``DELETE /jobs/{id}``."""
+        await self._client._call_no_content(
+            "DELETE", "/jobs/{job_id}", path_params={"job_id": v.resource_id("job_id", job_id)}
+        )
+
+    async def cancel(self, job_id: str) -> Job:
+        """``POST /jobs/{id}/cancel``; returns the job (usually ``cancelling`` at first)."""
+        return await self._client._call(
+            "POST",
+            "/jobs/{job_id}/cancel",
+            path_params={"job_id": v.resource_id("job_id", job_id)},
+            json={},
+            # Asking twice to cancel has the same effect as asking once.
+            idempotent=True,
+            cast_to=Job,
+        )
+
+    async def circuit(self, job_id: str) -> JobCircuit:
+        """``GET /jobs/{id}/circuit``: the circuit the job runs."""
+        return await self._client._call(
+            "GET",
+            "/jobs/{job_id}/circuit",
+            path_params={"job_id": v.resource_id("job_id", job_id)},
+            cast_to=JobCircuit,
+        )
+
+    def results(
+        self,
+        job_id: str,
+        *,
+        order_by: str | None = None,
+        page_size: int = 50,
+        limit: int | None = None,
+        page_token: str | None = None,
+        read_ahead: bool = False,
+    ) -> AsyncPager[JobResult]:
+        """``GET /jobs/{id}/results``: the intermediate and final results of a job, paged.
+
+        ``order_by`` is ``created_at_desc`` (the server's default) or ``created_at_asc``.
+        """
+        jid = v.resource_id("job_id", job_id)
+        filters: dict[str, Any] = {}
+        if order_by is not None:
+            filters["order_by"] = v.choice("order_by", order_by, _RESULT_ORDERS)
+        return self._client._page_pager(
+            "/jobs/{job_id}/results",
+            path_params={"job_id": jid},
+            cast_to=ListJobResultsResponse,
+            items=lambda page: page.job_results,
+            total_count=lambda page: page.total_count,
+            filters=filters,
+            page_size=page_size,
+            limit=limit,
+            page_token=page_token,
+            read_ahead=read_ahead,
+        )
+
+    def watch(
+        self,
+        job_id: str,
+        *,
+        fields: Sequence[str] = ("status",),
+        policy: PollPolicy | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[Job]:
+        """Yield the job when first seen and on every change of ``fields``, until it is final.
+
+        Final means ``completed``, ``error`` or ``cancelled``; ``cancelling`` is not final.
+        ``timeout`` (seconds) raises WaitTimeoutError carrying the last state.
+        """
+        jid = v.resource_id("job_id", job_id)
+        return watch(
+            lambda: self.get(jid),
+            is_final=job_is_final,
+            fields=fields,
+            policy=policy,
+            timeout=timeout,
+            resource_id=jid,
+        )
+
+    async def wait(
+        self, job_id: str, *, timeout: float | None = None, policy: PollPolicy | None = None
+    ) -> Job:
+        """Poll until the job is completed, in error or cancelled, and return it."""
+        jid = v.resource_id("job_id", job_id)
+        return await wait(
+            lambda: self.get(jid),
+            is_final=job_is_final,
+            policy=policy,
+            timeout=timeout,
+            resource_id=jid,
+        )
+
+    def watch_many(
+        self,
+        job_ids: Iterable[str] = (),
+        *,
+        session_id: str | None = None,
+        fields: Sequence[str] = ("status",),
+        policy: PollPolicy | None = None,
+        timeout: float | None = None,
+        concurrency: int = 16,
+    ) -> WatchGroup[Job]:
+        """Follow many jobs: a :class:`WatchEvent` on every change, until all are final.
+
+        With ``session_id`` (the jobs belong to that session) each tick is one
+        ``GET /jobs?session_id=...`` listing instead of one request per job; a job missing from
+        the listing is fetched alone. More ids can be added with ``group.add(...)``.
+        """
+        ids = [v.resource_id("job_ids", job_id) for job_id in job_ids]
+        list_many = None
+        if session_id is not None:
+            sid = v.resource_id("session_id", session_id)
+
+            async def list_session_jobs(wanted: frozenset[str]) -> Mapping[str, Job]:
+                found: dict[str, Job] = {}
+                async with self.list(session_id=sid, page_size=_WATCH_PAGE_SIZE) as pager:
+                    async for job in pager:
+                        if job.id in wanted:
+                            found[job.id] = job
+                            if len(found) == len(wanted):
+                                break
+                return found
+
+            list_many = list_session_jobs
+        return WatchGroup(
+            ids,
+            get_one=self.get,
+            list_many=list_many,
+            is_final=job_is_final,
+            fields=fields,
+            policy=policy,
+            timeout=timeout,
+            concurrency=concurrency,
+        )
