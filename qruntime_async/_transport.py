@@ -32,6 +32,7 @@ from yarl import URL
 from . import _constants as C
 from ._codec import decode, encode
 from ._retry import RetryPolicy, parse_retry_after
+from ._submit import RateLimiter, SubmitPolicy
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -381,6 +382,8 @@ class BaseClient:
         on_request: Hook | None = None,
         on_response: Hook | None = None,
         trace_configs: list[aiohttp.TraceConfig] | None = None,
+        submit_policy: SubmitPolicy | None = None,
+        submit_rate_limit: RateLimiter | tuple[int, float] | None = None,
     ) -> None:
         url = check_url("base_url", base_url, allow_insecure_http=allow_insecure_http)
         if pool_size < 0 or pool_size_per_host < 0:
@@ -410,6 +413,11 @@ class BaseClient:
             )
 
         self._shared = _Shared(session, make_connector, trace_configs)
+        self.submit_policy = submit_policy if submit_policy is not None else SubmitPolicy()
+        if isinstance(submit_rate_limit, tuple):
+            submit_rate_limit = RateLimiter(*submit_rate_limit)
+        #: Shared by every task using this client (and its ``with_options`` views).
+        self.submit_rate_limit: RateLimiter | None = submit_rate_limit
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def __aenter__(self: SelfT) -> SelfT:
@@ -505,6 +513,11 @@ class BaseClient:
         if shared.closed_event is None:
             shared.closed_event = asyncio.Event()
         return session
+
+    async def _submit_slot(self) -> None:
+        """Wait for the client-wide submission rate limit, when one is set."""
+        if self.submit_rate_limit is not None:
+            await self.submit_rate_limit.acquire()
 
     # -- provider hooks ------------------------------------------------------------------------
     async def _auth_headers(self) -> Mapping[str, str]:

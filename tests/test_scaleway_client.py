@@ -302,6 +302,7 @@ async def test_create_job_sends_the_documented_body(
         max_duration=timedelta(minutes=1, seconds=30),
         model_id="b1c2d3e4-0000-4000-8000-000000000001",
         parameters={"shots": 1024, "seed": 7},
+        idempotency_key="key-1",
     )
     (call,) = api.calls
     assert (call.method, call.path, call.query) == ("POST", "/qaas/v1alpha1/jobs", {})
@@ -309,7 +310,7 @@ async def test_create_job_sends_the_documented_body(
         "name": "bell-state",
         "session_id": SESSION,
         "circuit": {"qiskit_circuit": QASM},
-        "tags": ["demo", "bell"],
+        "tags": ["demo", "bell", "qruntime-idempotency-key:key-1"],
         "max_duration": "90s",
         "model_id": "b1c2d3e4-0000-4000-8000-000000000001",
         "parameters": '{"shots":1024,"seed":7}',
@@ -335,7 +336,11 @@ async def test_create_job_fills_in_a_name_and_accepts_every_circuit_form(
         "session_id": SESSION,
         "circuit": {"qiskit_circuit": QASM},
         "max_duration": "2.5s",
+        "tags": [bodies[0]["tags"][0]],
     }
+    # Each submission carries its own idempotency key.
+    keys = {b["tags"][0] for b in bodies}
+    assert len(keys) == 4 and all(k.startswith("qruntime-idempotency-key:") for k in keys)
     assert [b["circuit"] for b in bodies[1:]] == [
         {"perceval_circuit": ":PCVL:zip:eJyzCnAO87F"},
         {"perceval_circuit": ":PCVL:zip:eJyzCnAO87F"},

@@ -12,6 +12,7 @@ import msgspec
 from .. import _validate as v
 from .._paging import AsyncPager
 from .._polling import PollPolicy, WatchGroup, wait, watch
+from .._submit import idempotency_tag, new_idempotency_key, submit_exactly_once
 from .models import (
     CreateJobRequest,
     Job,
@@ -129,25 +130,49 @@ class Jobs:
         max_duration: float | timedelta | None = None,
         model_id: str | None = None,
         parameters: Mapping[str, Any] | str | None = None,
+        idempotency_key: str | None = None,
     ) -> Job:
-        """``POST /jobs``: run ``circuit`` in the session ``session_id``.
+        """``POST /jobs``: run ``circuit`` in the session ``session_id``, exactly once.
 
         ``circuit`` is OpenQASM text (sent as ``qiskit_circuit``), a Perceval payload (a string
         starting with ``:PCVL:``, or ``perceval_circuit=``), or a :class:`JobCircuit`.
         ``parameters`` (a mapping) is sent as the JSON string the API expects. ``name`` defaults
         to a generated ``qjob-xxxxxxxx`` (the API requires one).
+
+        The job carries a reserved tag with ``idempotency_key`` (random by default): when the
+        answer to the create request is lost, the session's jobs are searched for that tag and
+        an existing job is returned instead of creating a second one (see the README).
         """
+        key = idempotency_key if idempotency_key is not None else new_idempotency_key()
+        tag = idempotency_tag(key)
         body = self._create_body(
             session_id,
             circuit,
             perceval_circuit=perceval_circuit,
             name=name,
-            tags=tags,
+            tags=[*v.string_list("tags", tags), tag] if tags is not None else [tag],
             max_duration=max_duration,
             model_id=model_id,
             parameters=parameters,
         )
-        return await self._client._call("POST", "/jobs", json=body, cast_to=Job)
+        client = self._client
+
+        async def create_once() -> Job:
+            await client._submit_slot()
+            return await client._call("POST", "/jobs", json=body, cast_to=Job)
+
+        async def find() -> Job | None:
+            page = await client._call(
+                "GET",
+                "/jobs",
+                params={"session_id": body.session_id, "tags": [tag], "page_size": 10},
+                cast_to=ListJobsResponse,
+            )
+            return page.jobs[0] if page.jobs else None
+
+        return await submit_exactly_once(
+            create_once, find, key=key, policy=client.submit_policy, what="Scaleway job"
+        )
 
     @staticmethod
     def _create_body(

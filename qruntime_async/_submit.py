@@ -1,0 +1,186 @@
+"""Exactly-once job submission and client-wide rate limiting of submissions.
+
+A create request whose answer is lost (read timeout, connection dropped mid-response, 5xx after
+the server acted) leaves the caller not knowing whether the job exists. Every submission
+therefore carries a client-generated idempotency key, stored where both services keep it (a
+reserved tag). After an ambiguous failure :func:`submit_exactly_once` looks the key up: an existing
+job is adopted; only when the lookup finds nothing, repeatedly over a settle window, is the job
+submitted again.
+
+The limits of that guarantee: a create request that reaches the server after the settle window
+has passed can still create a second job; a job whose reserved tag is removed by someone else
+cannot be found again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    QRuntimeError,
+    ServerError,
+    SubmissionError,
+)
+
+__all__ = [
+    "IDEMPOTENCY_TAG_PREFIX",
+    "RateLimiter",
+    "SubmitPolicy",
+    "idempotency_tag",
+    "is_ambiguous",
+    "new_idempotency_key",
+    "submit_exactly_once",
+]
+
+logger = logging.getLogger("qruntime_async")
+
+T = TypeVar("T")
+
+#: Jobs submitted by this SDK carry one tag ``qruntime-idempotency-key:<key>``.
+IDEMPOTENCY_TAG_PREFIX = "qruntime-idempotency-key:"
+
+
+def new_idempotency_key() -> str:
+    """A fresh random key."""
+    return uuid.uuid4().hex
+
+
+def idempotency_tag(key: str) -> str:
+    """The reserved tag that carries ``key``."""
+    if not key or any(ch.isspace() for ch in key) or len(key) > 64:
+        raise ValueError("idempotency_key must be 1-64 characters without spaces")
+    return IDEMPOTENCY_TAG_PREFIX + key
+
+
+def is_ambiguous(error: BaseException) -> bool:
+    """True when a failed create may nevertheless have created the resource."""
+    if isinstance(error, APIConnectionError):
+        return error.sent is not False
+    if isinstance(error, ServerError):
+        return error.status != 503
+    return False
+
+
+@dataclass(frozen=True)
+class SubmitPolicy:
+    """How ambiguous submissions are reconciled.
+
+    ``attempts``: create requests at most. ``settle``: seconds over which a lookup must keep
+    finding nothing before the job is considered absent (a create still in flight on the server
+    side has that long to land). ``lookups``: lookups spread over the settle window.
+    """
+
+    attempts: int = 4
+    settle: float = 2.0
+    lookups: int = 3
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts must be >= 1")
+        if self.settle < 0:
+            raise ValueError("settle must be >= 0 seconds")
+        if self.lookups < 1:
+            raise ValueError("lookups must be >= 1")
+
+
+async def submit_exactly_once(
+    create: Callable[[], Awaitable[T]],
+    find: Callable[[], Awaitable[T | None]],
+    *,
+    key: str,
+    policy: SubmitPolicy,
+    what: str = "job",
+) -> T:
+    """Create once: on an ambiguous failure, adopt what ``find`` finds, or create again."""
+    last: QRuntimeError | None = None
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            return await create()
+        except QRuntimeError as exc:
+            if not is_ambiguous(exc):
+                raise
+            last = exc
+            logger.warning(
+                "%s submission with idempotency key %s had an ambiguous failure (%s); "
+                "looking it up",
+                what,
+                key,
+                type(exc).__name__,
+            )
+        found = await _settled_lookup(find, policy)
+        if found is not None:
+            logger.info("%s with idempotency key %s exists: adopting it", what, key)
+            return found
+        if attempt < policy.attempts:
+            logger.warning("%s with idempotency key %s is absent: submitting again", what, key)
+    raise SubmissionError(
+        f"the {what} could not be submitted after {policy.attempts} attempts "
+        f"(idempotency key {key}); last error: {last}",
+        idempotency_key=key,
+    ) from last
+
+
+async def _settled_lookup(
+    find: Callable[[], Awaitable[T | None]], policy: SubmitPolicy
+) -> T | None:
+    pause = policy.settle / policy.lookups
+    for _ in range(policy.lookups):
+        if pause > 0:
+            await anyio.sleep(pause)
+        try:
+            found = await find()
+        except APIStatusError:
+            raise
+        except APIConnectionError:
+            # The lookup itself failed after its own retries: unknown, so do not resubmit yet.
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+class RateLimiter:
+    """At most ``rate`` acquisitions per ``per`` seconds, shared by every task of a client.
+
+    A token bucket: bursts up to ``rate`` pass at once, then acquisitions are spaced evenly.
+    Waiting is cancellable.
+    """
+
+    def __init__(self, rate: int, per: float = 60.0) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, int) or rate < 1:
+            raise ValueError(f"rate must be an int >= 1, got {rate!r}")
+        if not per > 0:
+            raise ValueError(f"per must be > 0 seconds, got {per!r}")
+        self.rate = rate
+        self.per = float(per)
+        self._tokens = float(rate)
+        self._updated = time.monotonic()
+        self._lock: anyio.Lock | None = None
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(rate={self.rate}, per={self.per:g})"
+
+    async def acquire(self) -> None:
+        """Wait until one more acquisition fits within the rate."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(
+                    float(self.rate), self._tokens + (now - self._updated) * self.rate / self.per
+                )
+                self._updated = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await anyio.sleep((1.0 - self._tokens) * self.per / self.rate)
