@@ -1,0 +1,446 @@
+"""The ``qruntime`` command.
+
+``qruntime demo`` runs the demo workload against an in-process emulator; ``qruntime emulator``
+serves the emulator; ``qruntime ibm ...`` and ``qruntime scaleway ...`` talk to a service (the real
+one, or an emulator through ``--url``). ``--json`` prints machine-readable output.
+
+Exit codes: 0 success, 1 API error (the message is printed, never a credential), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any, TextIO
+
+import msgspec
+
+from ._version import __version__
+from .errors import QRuntimeError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK = 0
+EXIT_API_ERROR = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad command line that argparse itself could not catch."""
+
+
+def _to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value, enc_hook=str)
+
+
+def _print_json(data: Any, out: TextIO) -> None:
+    out.write(json.dumps(_to_builtins(data), indent=2, sort_keys=False) + "\n")
+
+
+def _console(out: TextIO) -> Any:
+    try:
+        from rich.console import Console
+    except ImportError:  # the `cli` extra is not installed: plain text output
+        return None
+    return Console(file=out, highlight=False)
+
+
+# -- demo -------------------------------------------------------------------------------------
+async def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from .demo import DemoProgress, run_demo
+
+    console = None if args.json else _console(out)
+    if console is None:
+        report = await run_demo(
+            jobs=args.jobs, concurrency=args.concurrency, speed=args.speed, seed=args.seed
+        )
+    else:
+        from rich.live import Live
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.table import Table
+
+        bar = Progress(
+            "[bold]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        submitted = bar.add_task("submitted", total=args.jobs)
+        finished = bar.add_task("final", total=args.jobs)
+
+        def render(progress: DemoProgress) -> Table:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_row(bar)
+            counts = Table(show_header=True, header_style="bold", box=None)
+            counts.add_column("service / state")
+            counts.add_column("jobs", justify="right")
+            for name, number in sorted(progress.states.items()):
+                if number:
+                    counts.add_row(name, str(number))
+            grid.add_row(counts)
+            grid.add_row(f"HTTP requests: {progress.requests}")
+            return grid
+
+        with Live(
+            render(DemoProgress(total=args.jobs)), console=console, refresh_per_second=8
+        ) as live:
+
+            def update(progress: DemoProgress) -> None:
+                bar.update(submitted, completed=progress.submitted)
+                bar.update(finished, completed=progress.final)
+                live.update(render(progress))
+
+            report = await run_demo(
+                jobs=args.jobs,
+                concurrency=args.concurrency,
+                speed=args.speed,
+                seed=args.seed,
+                progress=update,
+            )
+    if args.json:
+        _print_json(report.as_dict(), out)
+        return EXIT_OK if report.final_jobs == report.jobs else EXIT_API_ERROR
+    _print_report(report, console, out)
+    return EXIT_OK if report.final_jobs == report.jobs else EXIT_API_ERROR
+
+
+def _print_report(report: Any, console: Any, out: TextIO) -> None:
+    p50, p95 = report.percentile(50), report.percentile(95)
+    rows = [
+        (f"{provider}: {state}", str(number))
+        for provider, states in sorted(report.by_provider_state.items())
+        for state, number in sorted(states.items())
+    ]
+    summary = [
+        ("jobs submitted", str(report.jobs)),
+        ("jobs final", str(report.final_jobs)),
+        ("wall time", f"{report.wall_seconds:.2f} s"),
+        ("HTTP requests", str(report.http_requests)),
+        ("time to notice, p50", "-" if p50 is None else f"{p50 * 1000:.0f} ms"),
+        ("time to notice, p95", "-" if p95 is None else f"{p95 * 1000:.0f} ms"),
+    ]
+    if console is None:
+        for label, value in rows + summary:
+            out.write(f"{label:<40} {value}\n")
+        return
+    from rich.table import Table
+
+    console.print()
+    table = Table(title="qruntime demo", show_header=True, header_style="bold")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in rows:
+        table.add_row(label, value)
+    table.add_section()
+    for label, value in summary:
+        table.add_row(label, value)
+    console.print(table)
+
+
+# -- emulator ---------------------------------------------------------------------------------
+def _emulator(args: argparse.Namespace, out: TextIO) -> int:
+    from .emulator import config_from_args, run_forever
+
+    run_forever(config_from_args(args))
+    return EXIT_OK
+
+
+# -- IBM --------------------------------------------------------------------------------------
+def _ibm_client(args: argparse.Namespace) -> Any:
+    from .ibm import IBMRuntimeClient
+
+    return IBMRuntimeClient(
+        token=args.token, instance=args.instance, base_url=args.url, max_retries=args.max_retries
+    )
+
+
+async def _ibm_workloads_list(args: argparse.Namespace, out: TextIO) -> int:
+    async with _ibm_client(args) as client:
+        common: dict[str, Any] = {
+            "backend": args.backend,
+            "search": args.search,
+            "status": args.status or None,
+            "mode": args.mode,
+            "tags": args.tag or None,
+            "order": args.order,
+            "limit": args.limit,
+        }
+        if args.admin:
+            if not args.instance:
+                raise UsageError("--admin needs --instance (hub, hub/group or hub/group/project)")
+            pager = client.workloads.list_admin(
+                instance=args.instance, user_id=args.user_id, **common
+            )
+        else:
+            pager = client.workloads.list_mine(**common)
+        items = [item async for item in pager]
+    if args.json:
+        _print_json(items, out)
+        return EXIT_OK
+    _table(
+        out,
+        ["id", "mode", "status", "backend", "created", "tags"],
+        [[w.id, w.mode, w.status, w.backend, w.created, ",".join(w.tags or [])] for w in items],
+    )
+    return EXIT_OK
+
+
+async def _stream(
+    events: AsyncIterator[Any], out: TextIO, as_json: bool, describe: Callable[[Any], str]
+) -> None:
+    async for snapshot in events:
+        if as_json:
+            out.write(msgspec.json.encode(_to_builtins(snapshot)).decode() + "\n")
+        else:
+            out.write(describe(snapshot) + "\n")
+        out.flush()
+
+
+async def _ibm_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
+    async with _ibm_client(args) as client:
+        await _stream(
+            client.jobs.watch(args.job_id, timeout=args.timeout),
+            out,
+            args.json,
+            lambda job: (
+                f"{job.id}  {job.status}"
+                + (f"  ({job.state.reason})" if job.state and job.state.reason else "")
+            ),
+        )
+    return EXIT_OK
+
+
+async def _ibm_sessions_show(args: argparse.Namespace, out: TextIO) -> int:
+    async with _ibm_client(args) as client:
+        details = await client.sessions.details(args.session_id)
+    if args.json:
+        _print_json(details, out)
+        return EXIT_OK
+    for name in details.__struct_fields__:
+        value = getattr(details, name)
+        if value is not None and name != "timestamps":
+            out.write(f"{name:<32} {value}\n")
+    return EXIT_OK
+
+
+# -- Scaleway ---------------------------------------------------------------------------------
+def _scaleway_client(args: argparse.Namespace) -> Any:
+    from .scaleway import ScalewayQaaSClient
+
+    return ScalewayQaaSClient(
+        secret_key=args.secret_key,
+        project_id=args.project_id,
+        base_url=args.url,
+        max_retries=args.max_retries,
+    )
+
+
+async def _scaleway_jobs_list(args: argparse.Namespace, out: TextIO) -> int:
+    async with _scaleway_client(args) as client:
+        pager = client.jobs.list(
+            session_id=args.session_id,
+            project_id=args.project_id if args.session_id is None else None,
+            tags=args.tag or None,
+            order_by=args.order_by,
+            limit=args.limit,
+        )
+        items = [item async for item in pager]
+    if args.json:
+        _print_json(items, out)
+        return EXIT_OK
+    _table(
+        out,
+        ["id", "name", "status", "session_id", "created_at"],
+        [[j.id, j.name, j.status, j.session_id, j.created_at] for j in items],
+    )
+    return EXIT_OK
+
+
+async def _scaleway_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
+    async with _scaleway_client(args) as client:
+        await _stream(
+            client.jobs.watch(args.job_id, timeout=args.timeout),
+            out,
+            args.json,
+            lambda job: (
+                f"{job.id}  {job.status}"
+                + (f"  ({job.progress_message})" if job.progress_message else "")
+            ),
+        )
+    return EXIT_OK
+
+
+def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    console = _console(out)
+    text_rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    if console is None:
+        out.write("  ".join(headers) + "\n")
+        for row in text_rows:
+            out.write("  ".join(row) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold")
+    for header in headers:
+        table.add_column(header)
+    for row in text_rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+# -- parser -----------------------------------------------------------------------------------
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument(
+        "--max-retries", type=int, default=None, help="retries per call (default: 3)"
+    )
+
+
+def _add_ibm_credentials(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--token", help="API token (default: $QRUNTIME_IBM_TOKEN)")
+    parser.add_argument("--instance", help="hub/group/project (default: $QRUNTIME_IBM_INSTANCE)")
+    parser.add_argument("--url", help="API base URL (default: $QRUNTIME_IBM_URL or IBM's)")
+    _add_common(parser)
+
+
+def _add_scaleway_credentials(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--secret-key", help="secret key (default: $SCW_SECRET_KEY)")
+    parser.add_argument("--project-id", help="project id (default: $SCW_DEFAULT_PROJECT_ID)")
+    parser.add_argument("--url", help="API base URL (default: $SCW_API_URL or Scaleway's)")
+    _add_common(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``qruntime`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="qruntime",
+        description="Quantum runtime services from the command line (IBM Quantum Runtime, "
+        "Scaleway QaaS), and a local emulator of both.",
+    )
+    parser.add_argument("--version", action="version", version=f"qruntime {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run a demo workload against an in-process emulator")
+    demo.add_argument("--jobs", type=_positive, default=200, help="jobs to submit (default 200)")
+    demo.add_argument(
+        "--concurrency", type=_positive, default=32, help="submissions in flight (default 32)"
+    )
+    demo.add_argument(
+        "--speed", type=float, default=120.0, help="emulator virtual-time factor (default 120)"
+    )
+    demo.add_argument("--seed", type=int, default=7, help="emulator seed (default 7)")
+    demo.add_argument("--json", action="store_true", help="print the report as JSON")
+    demo.set_defaults(handler=_demo)
+
+    emulator = commands.add_parser("emulator", help="serve the emulator of both APIs")
+    from .emulator import add_arguments
+
+    add_arguments(emulator)
+    emulator.set_defaults(sync_handler=_emulator)
+
+    ibm = commands.add_parser("ibm", help="IBM Quantum Runtime").add_subparsers(
+        dest="resource", required=True, metavar="RESOURCE"
+    )
+    workloads = ibm.add_parser("workloads", help="workloads (jobs and sessions)").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    wl_list = workloads.add_parser("list", help="list workloads")
+    _add_ibm_credentials(wl_list)
+    wl_list.add_argument("--admin", action="store_true", help="every workload of --instance")
+    wl_list.add_argument("--user-id", help="with --admin: one user's workloads")
+    wl_list.add_argument("--backend")
+    wl_list.add_argument("--search", help="filter by id or tag")
+    wl_list.add_argument(
+        "--status",
+        action="append",
+        choices=["pending", "in_progress", "completed", "canceled", "failed"],
+    )
+    wl_list.add_argument("--mode", choices=["job", "session", "batch"])
+    wl_list.add_argument("--tag", action="append", help="repeat for several tags")
+    wl_list.add_argument("--order", choices=["asc", "desc"])
+    wl_list.add_argument("--limit", type=_positive, default=50, help="at most this many")
+    wl_list.set_defaults(handler=_ibm_workloads_list)
+
+    jobs = ibm.add_parser("jobs", help="jobs").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    job_watch = jobs.add_parser("watch", help="print each state change until the job is final")
+    _add_ibm_credentials(job_watch)
+    job_watch.add_argument("job_id")
+    job_watch.add_argument("--timeout", type=float, default=None, help="seconds")
+    job_watch.set_defaults(handler=_ibm_jobs_watch)
+
+    sessions = ibm.add_parser("sessions", help="sessions").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    show = sessions.add_parser("show", help="a session's extended details")
+    _add_ibm_credentials(show)
+    show.add_argument("session_id")
+    show.set_defaults(handler=_ibm_sessions_show)
+
+    scw = commands.add_parser("scaleway", help="Scaleway Quantum-as-a-Service").add_subparsers(
+        dest="resource", required=True, metavar="RESOURCE"
+    )
+    scw_jobs = scw.add_parser("jobs", help="jobs").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    scw_list = scw_jobs.add_parser("list", help="list the jobs of a session or project")
+    _add_scaleway_credentials(scw_list)
+    scw_list.add_argument("--session-id")
+    scw_list.add_argument("--tag", action="append")
+    scw_list.add_argument("--order-by")
+    scw_list.add_argument("--limit", type=_positive, default=50)
+    scw_list.set_defaults(handler=_scaleway_jobs_list)
+    scw_watch = scw_jobs.add_parser("watch", help="print each state change until final")
+    _add_scaleway_credentials(scw_watch)
+    scw_watch.add_argument("job_id")
+    scw_watch.add_argument("--timeout", type=float, default=None, help="seconds")
+    scw_watch.set_defaults(handler=_scaleway_jobs_watch)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the command line; returns the exit code."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        if getattr(args, "sync_handler", None) is not None:
+            code: int = args.sync_handler(args, out)
+            return code
+        handler: Callable[[argparse.Namespace, TextIO], Coroutine[Any, Any, int]] = args.handler
+        return asyncio.run(handler(args, out))
+    except (UsageError, ValueError) as exc:
+        err.write(f"qruntime: error: {exc}\n")
+        return EXIT_USAGE
+    except QRuntimeError as exc:
+        err.write(f"qruntime: {type(exc).__name__}: {exc}\n")
+        return EXIT_API_ERROR
+    except KeyboardInterrupt:
+        err.write("qruntime: interrupted\n")
+        return 130
+
+
+def entry_point() -> None:
+    """Console-script entry: exits with :func:`main`'s code."""
+    sys.exit(main())

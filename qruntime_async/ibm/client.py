@@ -1,0 +1,234 @@
+"""The IBM Quantum Runtime client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from .. import _constants as C
+from .. import _validate as v
+from .._paging import AsyncPager, OffsetPaging
+from .._transport import BaseClient, check_url
+from .auth import BearerToken, IAMAuth, IBMAuth
+from .jobs import Jobs
+from .models import BackendsResponse, Job, JobsPage
+from .sessions import SESSION_MODES, SessionContext, Sessions
+from .workloads import Workloads, check_instance
+
+__all__ = ["IBMRuntimeClient", "Backends"]
+
+_ENV_TOKEN = "QRUNTIME_IBM_TOKEN"
+_ENV_INSTANCE = "QRUNTIME_IBM_INSTANCE"
+_ENV_URL = "QRUNTIME_IBM_URL"
+_ENV_API_KEY = "QRUNTIME_IBM_API_KEY"
+_ENV_CRN = "QRUNTIME_IBM_SERVICE_CRN"
+_ENV_IAM_URL = "QRUNTIME_IBM_IAM_URL"
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def _auth_from(
+    token: str | None,
+    api_key: str | None,
+    service_crn: str | None,
+    iam_url: str | None,
+    api_version: str,
+) -> IBMAuth:
+    # Arguments win over the environment; an API key counts only with its service CRN.
+    if api_key is None and token is None:
+        api_key = _env(_ENV_API_KEY)
+        if api_key is None:
+            token = _env(_ENV_TOKEN)
+    if api_key is not None:
+        service_crn = service_crn if service_crn is not None else _env(_ENV_CRN)
+        if service_crn is None:
+            raise ValueError(f"service_crn is required with api_key (or set {_ENV_CRN})")
+        return IAMAuth(
+            api_key,
+            service_crn,
+            iam_url=iam_url or _env(_ENV_IAM_URL) or C.IBM_DEFAULT_IAM_URL,
+            api_version=api_version,
+        )
+    if token is not None:
+        return BearerToken(token)
+    raise ValueError(
+        "no IBM credentials: pass token=... (or api_key=... and service_crn=...), "
+        f"or set {_ENV_TOKEN} (or {_ENV_API_KEY} and {_ENV_CRN})"
+    )
+
+
+class Backends:
+    """``client.backends``: the systems your instances can use."""
+
+    def __init__(self, client: IBMRuntimeClient) -> None:
+        self._client = client
+
+    async def list(self, *, provider: str | None = None) -> BackendsResponse:
+        """``GET /backends`` (``provider`` = ``hub/group/project`` narrows it to one instance)."""
+        if provider is not None:
+            check_instance("provider", provider)
+        return await self._client._request(
+            "GET", "/backends", params={"provider": provider}, cast_to=BackendsResponse
+        )
+
+
+class IBMRuntimeClient(BaseClient):
+    """Async client of the IBM Quantum Runtime REST API.
+
+    ``IBMRuntimeClient(token=..., instance="hub/group/project")`` authenticates with an API token
+    (``Authorization: Bearer``). For the IBM Quantum Platform pass ``api_key`` and
+    ``service_crn`` instead: the key is exchanged for short-lived IAM tokens, renewed
+    automatically. Missing arguments fall back to ``QRUNTIME_IBM_TOKEN``,
+    ``QRUNTIME_IBM_INSTANCE``, ``QRUNTIME_IBM_URL`` (and ``QRUNTIME_IBM_API_KEY``,
+    ``QRUNTIME_IBM_SERVICE_CRN``, ``QRUNTIME_IBM_IAM_URL``); credentials passed as arguments win
+    over those in the environment. ``auth`` takes any credential object (e.g. an
+    :class:`~qruntime_async.ibm.auth.IAMAuth` built with other settings) instead.
+
+    Resources: :attr:`workloads`, :attr:`sessions`, :attr:`jobs`, :attr:`backends`, and
+    :meth:`session` to run a block of work inside a session. Every other keyword (timeout, retry,
+    pool sizes, ssl, hooks, session) is a transport setting, see :class:`BaseClient`.
+    """
+
+    _provider = "ibm"
+
+    workloads: Workloads
+    sessions: Sessions
+    jobs: Jobs
+    backends: Backends
+
+    def __init__(
+        self,
+        token: str | None = None,
+        instance: str | None = None,
+        base_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        service_crn: str | None = None,
+        iam_url: str | None = None,
+        api_version: str = C.IBM_DEFAULT_API_VERSION,
+        auth: IBMAuth | None = None,
+        **transport: Any,
+    ) -> None:
+        if instance is None and os.environ.get(_ENV_INSTANCE):
+            instance = os.environ[_ENV_INSTANCE]
+            check_instance(_ENV_INSTANCE, instance)
+        elif instance is not None:
+            check_instance("instance", instance)
+        if auth is None:
+            auth = _auth_from(token, api_key, service_crn, iam_url, api_version)
+        self._auth: IBMAuth = auth
+        cloud = isinstance(auth, IAMAuth)
+        default_url = C.IBM_CLOUD_BASE_URL if cloud else C.IBM_DEFAULT_BASE_URL
+        base_url = base_url or _env(_ENV_URL) or default_url
+        if isinstance(auth, IAMAuth):
+            # The API key is a credential too: the same rule as for the API applies.
+            check_url(
+                "iam_url",
+                auth.iam_url,
+                allow_insecure_http=bool(transport.get("allow_insecure_http")),
+            )
+        super().__init__(base_url=base_url, **transport)
+        self.instance = instance
+        self._bind_resources()
+
+    @property
+    def uses_cloud_auth(self) -> bool:
+        """True with IBM Cloud IAM credentials (IBM Quantum Platform)."""
+        return isinstance(self._auth, IAMAuth)
+
+    def _bind_resources(self) -> None:
+        self.workloads = Workloads(self)
+        self.sessions = Sessions(self)
+        self.jobs = Jobs(self)
+        self.backends = Backends(self)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return (
+            f"IBMRuntimeClient(base_url={self.base_url!r}, instance={self.instance!r}, "
+            f"auth={type(self._auth).__name__}, {state})"
+        )
+
+    async def _auth_headers(self) -> Mapping[str, str]:
+        return await self._auth.headers(self)
+
+    async def _refresh_auth(self, failed_headers: Mapping[str, str]) -> bool:
+        return await self._auth.refresh(self, failed_headers)
+
+    def session(
+        self,
+        *,
+        backend: str,
+        mode: str | None = "batch",
+        max_ttl: float | timedelta | None = None,
+        instance: str | None = None,
+        cancel_on_error: bool = True,
+    ) -> SessionContext:
+        """``async with client.session(backend=...) as s:`` opens a session for the block.
+
+        Submit with ``await s.submit("sampler", params=...)``. On exit the session is closed
+        gently (queued jobs still run); if the block raises, it is cancelled, unless
+        ``cancel_on_error=False``.
+        """
+        v.resource_id("backend", backend)
+        if mode is not None:
+            v.choice("mode", mode, SESSION_MODES)
+        if max_ttl is not None:
+            v.seconds("max_ttl", max_ttl)
+        if instance is not None:
+            check_instance("instance", instance)
+        return SessionContext(
+            self,
+            backend=backend,
+            mode=mode,
+            max_ttl=max_ttl,
+            instance=instance,
+            cancel_on_error=cancel_on_error,
+        )
+
+    def _offset_pager(
+        self,
+        path: str,
+        path_params: Mapping[str, object] | None,
+        filters: Mapping[str, Any],
+        page_size: int,
+        limit: int | None,
+        page_token: str | None,
+        read_ahead: bool,
+    ) -> AsyncPager[Job]:
+        v.positive_int("page_size", page_size, maximum=200)
+        if limit is not None:
+            v.positive_int("limit", limit)
+
+        async def fetch(params: dict[str, Any]) -> JobsPage:
+            return await self._request(
+                "GET",
+                path,
+                path_params=path_params,
+                params={**filters, **params},
+                cast_to=JobsPage,
+            )
+
+        strategy: OffsetPaging[JobsPage, Job] = OffsetPaging(
+            items=lambda page: page.jobs,
+            count=lambda page: page.count,
+            page_size=page_size,
+            served_limit=lambda page: page.limit,
+        )
+        listing = (
+            path.format_map(dict(path_params or {}))
+            + "?"
+            + "&".join(f"{k}={filters[k]}" for k in sorted(filters) if filters[k] is not None)
+        )
+        return AsyncPager(
+            fetch,
+            strategy,
+            limit=limit,
+            page_token=page_token,
+            read_ahead=read_ahead,
+            listing=listing,
+        )
