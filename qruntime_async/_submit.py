@@ -27,6 +27,7 @@ from .errors import (
     APIConnectionError,
     APIStatusError,
     QRuntimeError,
+    ResponseDecodeError,
     ServerError,
     SubmissionError,
 )
@@ -67,7 +68,8 @@ def is_ambiguous(error: BaseException) -> bool:
         return error.sent is not False
     if isinstance(error, ServerError):
         return error.status != 503
-    return False
+    # A success answer whose body was lost or garbled: the server did act.
+    return isinstance(error, ResponseDecodeError)
 
 
 @dataclass(frozen=True)

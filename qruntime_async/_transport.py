@@ -45,6 +45,7 @@ from .errors import (
     PermissionDeniedError,
     QRuntimeError,
     RateLimitError,
+    ResponseDecodeError,
     ServerError,
 )
 
@@ -56,6 +57,8 @@ T = TypeVar("T")
 SelfT = TypeVar("SelfT", bound="BaseClient")
 
 ResponseKind = Literal["json", "text", "bytes", "none"]
+# Decoding into Any gives plain JSON values (dicts, lists, strings, numbers).
+_ANY: Any = Any
 
 
 @dataclass(frozen=True)
@@ -699,7 +702,31 @@ class BaseClient:
                 continue
 
             if status < 400:
-                return self._decode(status, data, cast_to, response, method, full_url)
+                try:
+                    return self._decode(status, data, cast_to, response, method, full_url)
+                except ResponseDecodeError:
+                    # A body cut short or garbled in transit: reading again is harmless when
+                    # the request is idempotent.
+                    if not idempotent:
+                        raise
+                    delay = policy.delay_for(
+                        attempt - 1,
+                        retry_after=None,
+                        elapsed=time.monotonic() - started,
+                        rng=self._rng,
+                    )
+                    if delay is None:
+                        raise
+                    logger.warning(
+                        "%s %s answered %d with an unreadable body, attempt %d; retrying in %.2fs",
+                        method,
+                        url,
+                        status,
+                        attempt,
+                        delay,
+                    )
+                    await self._retry_sleep(delay)
+                    continue
 
             retry_after = parse_retry_after(resp_headers)
             error = status_error(
@@ -839,7 +866,7 @@ class BaseClient:
         if response == "bytes":
             return data
         if cast_to is None:
-            return decode(data, object, method=method, url=url)
+            return decode(data, _ANY, method=method, url=url)
         return decode(data, cast_to, method=method, url=url)
 
     def _pause(self, seconds: float, policy: RetryPolicy) -> None:

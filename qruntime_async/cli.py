@@ -153,8 +153,10 @@ def _emulator(args: argparse.Namespace, out: TextIO) -> int:
 def _ibm_client(args: argparse.Namespace) -> Any:
     from .ibm import IBMRuntimeClient
 
+    # For the admin listing --instance may name a hub or group: it is not the client's project.
+    instance = None if getattr(args, "admin", False) else args.instance
     return IBMRuntimeClient(
-        token=args.token, instance=args.instance, base_url=args.url, max_retries=args.max_retries
+        token=args.token, instance=instance, base_url=args.url, max_retries=args.max_retries
     )
 
 

@@ -91,14 +91,20 @@ class EmulatorThread:
         async def run() -> T:
             result = func(emulator)
             if asyncio.iscoroutine(result):
-                return await result  # type: ignore[no-any-return]
-            return result  # type: ignore[return-value]
+                return await result
+            return result
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(30)
 
     def reset(self) -> None:
-        """Forget every job, session and counter, and switch faults off."""
-        self.call(lambda emulator: emulator.reset())
+        """Forget every job, session and counter; restore the configured faults and speed."""
+
+        def restore(emulator: Emulator) -> None:
+            emulator.set_faults(emulator.config.faults)
+            emulator.set_speed(emulator.config.speed)
+            emulator.reset()
+
+        self.call(restore)
 
     def stop(self) -> None:
         """Stop the server and join its thread."""

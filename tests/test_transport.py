@@ -206,8 +206,8 @@ async def test_json_is_decoded_into_the_requested_type_and_204_is_none() -> None
 
 async def test_a_body_of_the_wrong_shape_is_a_decode_error_with_the_field_path() -> None:
     with aioresponses() as mocked:
-        mocked.get(f"{BASE}/t", body=b'{"id": 12}')
-        mocked.get(f"{BASE}/u", body=b'{"id": "x", "cou')
+        mocked.get(f"{BASE}/t", body=b'{"id": 12}', repeat=True)
+        mocked.get(f"{BASE}/u", body=b'{"id": "x", "cou', repeat=True)
         async with TokenClient() as client:
             with pytest.raises(errors.ResponseDecodeError) as info:
                 await client._request("GET", "/t", cast_to=Thing)
@@ -215,6 +215,20 @@ async def test_a_body_of_the_wrong_shape_is_a_decode_error_with_the_field_path()
             assert info.value.expected == "Thing"
             with pytest.raises(errors.ResponseDecodeError, match="malformed JSON"):
                 await client._request("GET", "/u", cast_to=Thing)
+
+
+async def test_a_garbled_body_is_read_again_for_a_get_but_not_for_a_post() -> None:
+    with aioresponses() as mocked:
+        mocked.get(f"{BASE}/t", body=b'{"id": "t1", "cou')
+        mocked.get(f"{BASE}/t", payload={"id": "t1"})
+        mocked.post(f"{BASE}/jobs", body=b"<html>oops")
+        mocked.post(f"{BASE}/jobs", payload={"id": "second"})
+        async with TokenClient() as client:
+            assert (await client._request("GET", "/t", cast_to=Thing)).id == "t1"
+            with pytest.raises(errors.ResponseDecodeError):
+                await client._request("POST", "/jobs", json={}, cast_to=Thing)
+        assert len(calls_to(mocked, "GET")) == 2
+        assert len(calls_to(mocked, "POST")) == 1
 
 
 # -- Errors --------------------------------------------------------------------------------------

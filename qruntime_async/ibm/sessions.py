@@ -254,8 +254,14 @@ class SessionContext:
         # Leaving on an error (or a cancellation): still end the session, but let the original
         # exception propagate rather than a failure of the clean-up.
         try:
-            with anyio.move_on_after(_CLEANUP_TIMEOUT, shield=True):
+            with anyio.move_on_after(_CLEANUP_TIMEOUT, shield=True) as scope:
                 await action(session_id)
+            if scope.cancelled_caught:
+                logger.warning(
+                    "gave up ending session %s after %g s; it ends when its max_ttl runs out",
+                    session_id,
+                    _CLEANUP_TIMEOUT,
+                )
         except Exception as cleanup_error:
             logger.warning(
                 "could not %s session %s after an error in the block: %s",
