@@ -9,6 +9,7 @@ until they are final.
 from ._paging import AsyncPager, Page
 from ._polling import PollPolicy, WatchEvent, WatchGroup
 from ._retry import RetryPolicy
+from ._submit import RateLimiter, SubmitPolicy
 from ._transport import RequestEvent, ResponseEvent, Timeout
 from ._version import __version__
 from .errors import (
@@ -50,6 +51,7 @@ __all__ = [
     "PollPolicy",
     "QRuntimeError",
     "RateLimitError",
+    "RateLimiter",
     "RequestEvent",
     "ResponseDecodeError",
     "ResponseEvent",
@@ -58,6 +60,7 @@ __all__ = [
     "ServerError",
     "SessionStoppedError",
     "SubmissionError",
+    "SubmitPolicy",
     "Timeout",
     "WaitTimeoutError",
     "WatchEvent",

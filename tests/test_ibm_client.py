@@ -19,6 +19,7 @@ from aioresponses import CallbackResult, aioresponses
 from yarl import URL
 
 from qruntime_async import PollPolicy, RetryPolicy, errors
+from qruntime_async._submit import SubmitPolicy
 from qruntime_async.ibm.client import IBMRuntimeClient
 from qruntime_async.ibm.models import Job, JobsPage, WorkloadStatus
 
@@ -523,6 +524,7 @@ async def test_submit_sends_every_field(
             max_execution_time=timedelta(minutes=5),
             private=True,
             log_level="info",
+            idempotency_key="key-1",
         )
     assert (created.id, created.session_id) == ("j1", "s1")
     assert "usage is close to the limit" in caplog.text
@@ -534,7 +536,7 @@ async def test_submit_sends_every_field(
         "backend": "ibm_kyiv",
         "params": {"pubs": [["OPENQASM 3;", None, 100]], "version": 2},
         "session_id": "s1",
-        "tags": ["exp-1", "run-2"],
+        "tags": ["exp-1", "run-2", "qruntime-idempotency-key:key-1"],
         "log_level": "INFO",
         "cost": 300,
         "private": True,
@@ -551,6 +553,8 @@ async def test_submit_minimal_and_other_instance(client: IBMRuntimeClient, api: 
         "sampler", backend="ibm_kyiv", instance="h/g/p", max_execution_time=1.4
     )
     first, second = (s.json() for s in api.sent)
+    (key,) = first.pop("tags")
+    assert key.startswith("qruntime-idempotency-key:")
     assert first == {
         "program_id": "estimator",
         "backend": "ibm_kyiv",
@@ -562,11 +566,47 @@ async def test_submit_minimal_and_other_instance(client: IBMRuntimeClient, api: 
     assert (second["hub"], second["group"], second["project"], second["cost"]) == ("h", "g", "p", 1)
 
 
-async def test_submit_is_not_retried_when_the_server_may_have_acted(api: FakeAPI) -> None:
-    api.on("POST", "/jobs", Reply(status=502), Reply(json={"id": "j1"}))
-    retry = RetryPolicy(backoff_initial=0.001, backoff_max=0.001)
-    async with IBMRuntimeClient(token=TOKEN, instance=INSTANCE, base_url=BASE, retry=retry) as c:
-        with pytest.raises(errors.ServerError):
+async def test_a_lost_submit_answer_adopts_the_job_the_server_created(api: FakeAPI) -> None:
+    async def tagged(sent: Sent) -> Reply:
+        (tag,) = sent.url.query.getall("tags")
+        return Reply(json={"jobs": [job_json("j-made", tags=[tag])], "count": 1, "limit": 10})
+
+    api.on("POST", "/jobs", Reply(status=502), Reply(json={"id": "j-duplicate"}))
+    api.on("GET", "/jobs", tagged)
+    async with IBMRuntimeClient(
+        token=TOKEN,
+        instance=INSTANCE,
+        base_url=BASE,
+        retry=RetryPolicy(backoff_initial=0.001, backoff_max=0.001),
+        submit_policy=SubmitPolicy(settle=0, lookups=1),
+    ) as c:
+        created = await c.jobs.submit("sampler", backend="ibm_kyiv", idempotency_key="k7")
+    assert created.id == "j-made"
+    assert len(api.to("POST", "/jobs")) == 1
+    (lookup,) = api.to("GET", "/jobs")
+    assert lookup.url.query.getall("tags") == ["qruntime-idempotency-key:k7"]
+
+
+async def test_a_lost_submit_answer_resubmits_when_the_job_is_absent(api: FakeAPI) -> None:
+    api.on("POST", "/jobs", Reply(status=500), Reply(json={"id": "j-second"}))
+    api.on("GET", "/jobs", {"jobs": [], "count": 0, "limit": 10})
+    async with IBMRuntimeClient(
+        token=TOKEN,
+        instance=INSTANCE,
+        base_url=BASE,
+        submit_policy=SubmitPolicy(settle=0, lookups=2),
+    ) as c:
+        created = await c.jobs.submit("sampler", backend="ibm_kyiv", idempotency_key="k8")
+    assert created.id == "j-second"
+    first, second = api.to("POST", "/jobs")
+    assert first.json()["tags"] == second.json()["tags"] == ["qruntime-idempotency-key:k8"]
+    assert len(api.to("GET", "/jobs")) == 2
+
+
+async def test_a_submit_the_server_refused_is_not_resubmitted(api: FakeAPI) -> None:
+    api.on("POST", "/jobs", Reply(status=400, json={"errors": [{"message": "bad params"}]}))
+    async with IBMRuntimeClient(token=TOKEN, instance=INSTANCE, base_url=BASE) as c:
+        with pytest.raises(errors.BadRequestError, match="bad params"):
             await c.jobs.submit("sampler", backend="ibm_kyiv")
     assert len(api.sent) == 1
 

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import _validate as v
 from .._paging import AsyncPager
 from .._polling import PollPolicy, WatchGroup, wait, watch
+from .._submit import idempotency_tag, new_idempotency_key, submit_exactly_once
 from .models import (
     CreateJobRequest,
     CreateJobResponse,
     Job,
     JobMetrics,
+    JobsPage,
     JobTagsRequest,
     sampler_counts,
 )
@@ -77,25 +79,60 @@ class Jobs:
         private: bool | None = None,
         log_level: str | None = None,
         instance: str | None = None,
+        idempotency_key: str | None = None,
     ) -> CreateJobResponse:
         """``POST /jobs``: run ``program_id`` (e.g. ``"sampler"``) with ``params`` on ``backend``.
 
         ``max_execution_time`` (seconds or timedelta) is sent as ``cost``; a job that runs longer
         ends as ``Cancelled - Ran too long``. The instance defaults to the client's. Warnings
         the server returns are logged and kept in the answer's ``messages``.
+
+        Exactly once: the job carries a reserved tag with ``idempotency_key`` (random by
+        default). When the answer to the create request is lost, your jobs are searched for
+        that tag and the existing job is returned instead of creating a second one.
         """
+        key = idempotency_key if idempotency_key is not None else new_idempotency_key()
+        tag = idempotency_tag(key)
+        user_tags = v.string_list("tags", tags) if tags is not None else []
         body = self._create_body(
             program_id,
             backend=backend,
             params=params,
             session_id=session_id,
-            tags=tags,
+            tags=[*user_tags, tag],
             max_execution_time=max_execution_time,
             private=private,
             log_level=log_level,
             instance=instance,
         )
-        answer = await self._client._request("POST", "/jobs", json=body, cast_to=CreateJobResponse)
+        client = self._client
+
+        async def create_once() -> CreateJobResponse:
+            await client._submit_slot()
+            return await client._request("POST", "/jobs", json=body, cast_to=CreateJobResponse)
+
+        async def find() -> CreateJobResponse | None:
+            page = await client._request(
+                "GET",
+                "/jobs",
+                params={
+                    "tags": [tag],
+                    "session_id": body.session_id,
+                    "limit": 10,
+                    "exclude_params": True,
+                },
+                cast_to=JobsPage,
+            )
+            for job in page.jobs:
+                if job.tags and tag in job.tags:
+                    return CreateJobResponse(
+                        id=job.id, backend=job.backend, session_id=job.session_id
+                    )
+            return None
+
+        answer = await submit_exactly_once(
+            create_once, find, key=key, policy=client.submit_policy, what="IBM job"
+        )
         for notice in answer.notices:
             logger.warning("job %s: %s", answer.id, notice)
         return answer
