@@ -6,8 +6,8 @@ pool; list calls return :class:`AsyncPager` objects, and ``watch``/``wait`` foll
 until they are final.
 """
 
-from ._paging import AsyncPager, Page
-from ._polling import PollPolicy, WatchEvent, WatchGroup
+from ._paging import AsyncPager, CursorPaging, OffsetPaging, Page, PageNumberPaging
+from ._polling import PollPolicy, WatchEvent, WatchGroup, WatchStats, wait, watch
 from ._retry import RetryPolicy
 from ._submit import RateLimiter, SubmitPolicy
 from ._transport import RequestEvent, ResponseEvent, Timeout
@@ -43,9 +43,12 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
+    "CursorPaging",
     "IBMRuntimeClient",
     "NotFoundError",
+    "OffsetPaging",
     "Page",
+    "PageNumberPaging",
     "PagingError",
     "PermissionDeniedError",
     "PollPolicy",
@@ -65,5 +68,8 @@ __all__ = [
     "WaitTimeoutError",
     "WatchEvent",
     "WatchGroup",
+    "WatchStats",
     "__version__",
+    "wait",
+    "watch",
 ]

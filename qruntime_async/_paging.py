@@ -22,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import weakref
+from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -73,9 +74,6 @@ class Page(Generic[T]):
     next_token: str | None
     total: int | None
     raw: Any
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 class PagingStrategy(Protocol[P_contra, T_co, S]):
@@ -380,7 +378,7 @@ class _RecentTokens:
     __slots__ = ("_order", "_set")
 
     def __init__(self) -> None:
-        self._order: list[str] = []
+        self._order: deque[str] = deque()
         self._set: set[str] = set()
 
     def __contains__(self, token: str) -> bool:
@@ -390,7 +388,7 @@ class _RecentTokens:
         self._order.append(token)
         self._set.add(token)
         if len(self._order) > _RECENT_TOKENS:
-            self._set.discard(self._order.pop(0))
+            self._set.discard(self._order.popleft())
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

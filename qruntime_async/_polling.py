@@ -296,7 +296,8 @@ def watch(
     """Follow one resource: yield it when first seen and whenever its state changes.
 
     ``fetch()`` returns the current snapshot. The state compared between polls is
-    ``state_key(snapshot)``, or the tuple of ``fields`` (default: ``status``). Unchanged
+    ``state_key(snapshot)``, or the values of ``fields`` (attributes, or keys of a mapping;
+    default: ``status``). Unchanged
     snapshots are not yielded. Iteration ends after yielding the first snapshot for which
     ``is_final`` is true.
 
@@ -448,8 +449,13 @@ class WatchGroup(Generic[R]):
     ``limiter``, when given, to share a bound with other work).
 
     Each resource follows its own :class:`PollPolicy` schedule; the group polls when the first
-    one is due. A resource leaves the group once final, or after an error fetching it, which is
-    reported as an event carrying the error (the others go on). :meth:`add` may be called while
+    one is due. A listing counts as a poll of every resource, and with ``list_many`` a change of
+    state does not restart a schedule (``policy.reset_on_change`` applies to resources fetched
+    one by one): otherwise any change among thousands of resources would keep the whole group
+    polling at the shortest interval.
+
+    A resource leaves the group once final, or after an error fetching it, which is reported as
+    an event carrying the error (the others go on). :meth:`add` may be called while
     the group is being iterated; iteration ends once nothing is left to watch. ``timeout``
     bounds the whole group: :class:`~qruntime_async.errors.WaitTimeoutError` is raised with
     ``last`` mapping each unfinished id to its last snapshot.
@@ -633,7 +639,7 @@ class WatchGroup(Generic[R]):
             singles = [rid for rid in due if rid not in results]
         if singles:
             await self._fetch_each(singles, results, errors)
-        return self._observe(due, results, errors, started)
+        return self._observe(results, errors, started)
 
     async def _fetch_each(
         self, ids: list[str], results: dict[str, R], errors: dict[str, Exception]
@@ -662,7 +668,6 @@ class WatchGroup(Generic[R]):
 
     def _observe(
         self,
-        due: list[str],
         results: dict[str, R],
         errors: dict[str, Exception],
         started: float,
@@ -670,7 +675,9 @@ class WatchGroup(Generic[R]):
         policy = self._policy
         key_of, is_final, hint = self._key_of, self._is_final, self._hint
         entries = self._entries
-        polled = set(due)
+        # A listing serves every resource at once: one resource changing must not make the
+        # whole group poll fast again, so with list_many the schedules never restart.
+        reset = policy.reset_on_change and self._list_many is None
         now = self._clock()
         elapsed = now - started
         events: list[WatchEvent[R]] = []
@@ -687,10 +694,9 @@ class WatchGroup(Generic[R]):
             final = is_final(snapshot)
             entry.snapshot = snapshot
             changed = entry.key is _UNSEEN or key != entry.key
-            if not (changed or final or rid in polled):
-                # Refreshed for free by a listing before it was due: its schedule stands.
-                continue
-            if changed and entry.key is not _UNSEEN and policy.reset_on_change:
+            # A listing refreshes every id at once and counts as a poll of each, which keeps
+            # their schedules in step so that later ticks serve them all together.
+            if changed and entry.key is not _UNSEEN and reset:
                 entry.attempt = 1
             else:
                 entry.attempt += 1

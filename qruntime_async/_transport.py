@@ -865,8 +865,10 @@ class BaseClient:
             return data.decode("utf-8", "replace")
         if response == "bytes":
             return data
-        if cast_to is None:
-            return decode(data, _ANY, method=method, url=url)
+        return self._decode_body(data, _ANY if cast_to is None else cast_to, method, url)
+
+    def _decode_body(self, data: bytes, cast_to: type[Any], method: str, url: str) -> Any:
+        """Decode a JSON answer (providers may accept older wire shapes too)."""
         return decode(data, cast_to, method=method, url=url)
 
     def _pause(self, seconds: float, policy: RetryPolicy) -> None:

@@ -237,7 +237,9 @@ async def test_cloud_bodies_leave_the_instance_to_the_crn(api: FakeAPI) -> None:
     api.on("POST", f"{CLOUD}/jobs", {"id": "j1"})
     async with cloud_client() as client:
         await client.sessions.create(backend="ibm_torino", max_ttl=900, mode="batch")
-        await client.jobs.submit("sampler", backend="ibm_torino", session_id="s1")
+        await client.jobs.submit(
+            "sampler", backend="ibm_torino", session_id="s1", idempotency_key="k1"
+        )
     session_body, job_body = (s.json() for s in api_requests(api))
     assert session_body == {"backend": "ibm_torino", "max_ttl": 900, "mode": "batch"}
     assert job_body == {
@@ -245,6 +247,7 @@ async def test_cloud_bodies_leave_the_instance_to_the_crn(api: FakeAPI) -> None:
         "backend": "ibm_torino",
         "params": {},
         "session_id": "s1",
+        "tags": ["qruntime-idempotency-key:k1"],
     }
 
 

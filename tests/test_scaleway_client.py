@@ -238,7 +238,7 @@ async def test_the_older_wire_shape_still_decodes(client: ScalewayQaaSClient, ap
 async def test_a_body_of_the_wrong_shape_is_a_decode_error_naming_the_call(
     client: ScalewayQaaSClient, api: FakeAPI
 ) -> None:
-    api.on("GET", f"/jobs/{JOB}", {"id": JOB, "status": 7, "tags": "x"})
+    api.on("GET", f"/jobs/{JOB}", {"id": JOB, "status": 7, "tags": "x"}, repeat=True)
     with pytest.raises(errors.ResponseDecodeError) as info:
         await client.jobs.get(JOB)
     assert info.value.expected == "Job"

@@ -11,7 +11,7 @@ from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager, PageNumberPaging
 from .._polling import PollPolicy
-from .._transport import BaseClient, encode_query
+from .._transport import BaseClient
 from .jobs import Jobs
 from .models import BookingDemand, decode_compat
 from .models_api import Models
@@ -209,19 +209,18 @@ class ScalewayQaaSClient(BaseClient):
         Both the current wire shape and the older one (``{"seconds", "nanos"}`` timestamps,
         ``{"value": ...}`` wrappers) are accepted.
         """
-        full_path = C.SCALEWAY_API_PREFIX + path
-        data = await self._request(
+        return await self._request(
             method,
-            full_path,
-            response="bytes",
+            C.SCALEWAY_API_PREFIX + path,
+            cast_to=cast_to,
             path_params=path_params,
             params=params,
             json=json,
             idempotent=idempotent,
         )
-        query = encode_query(params)
-        url = self._url(full_path, path_params) + (f"?{query}" if query else "")
-        return decode_compat(data if data is not None else b"", cast_to, method=method, url=url)
+
+    def _decode_body(self, data: bytes, cast_to: type[Any], method: str, url: str) -> Any:
+        return decode_compat(data, cast_to, method=method, url=url)
 
     async def _call_no_content(
         self, method: str, path: str, *, path_params: Mapping[str, object] | None = None
