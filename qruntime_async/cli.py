@@ -145,7 +145,7 @@ def _print_report(report: Any, console: Any, out: TextIO) -> None:
 def _emulator(args: argparse.Namespace, out: TextIO) -> int:
     from .emulator import config_from_args, run_forever
 
-    run_forever(config_from_args(args))
+    run_forever(config_from_args(args), quiet=args.quiet)
     return EXIT_OK
 
 

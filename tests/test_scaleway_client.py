@@ -340,7 +340,8 @@ async def test_create_job_fills_in_a_name_and_accepts_every_circuit_form(
     }
     # Each submission carries its own idempotency key.
     keys = {b["tags"][0] for b in bodies}
-    assert len(keys) == 4 and all(k.startswith("qruntime-idempotency-key:") for k in keys)
+    assert len(keys) == 4
+    assert all(k.startswith("qruntime-idempotency-key:") for k in keys)
     assert [b["circuit"] for b in bodies[1:]] == [
         {"perceval_circuit": ":PCVL:zip:eJyzCnAO87F"},
         {"perceval_circuit": ":PCVL:zip:eJyzCnAO87F"},

@@ -15,7 +15,7 @@ import anyio
 import msgspec
 import pytest
 from aiohttp import web
-from aioresponses import CallbackResult, aioresponses
+from aioresponses import aioresponses
 
 from qruntime_async import errors
 from qruntime_async._constants import USER_AGENT
@@ -91,7 +91,8 @@ def test_retry_policy_is_an_immutable_value() -> None:
     base = RetryPolicy()
     assert (base.max_retries, base.backoff_initial, base.backoff_max) == (3, 0.5, 8.0)
     changed = base.with_max_retries(0).with_deadline(5).with_backoff(1.0, maximum=2.0)
-    assert base.max_retries == 3 and base.deadline is None
+    assert base.max_retries == 3
+    assert base.deadline is None
     assert (changed.max_retries, changed.deadline, changed.backoff_max) == (0, 5, 2.0)
     with pytest.raises(Exception, match="cannot assign"):
         base.max_retries = 9  # type: ignore[misc]
@@ -108,7 +109,8 @@ def test_backoff_is_full_jitter_capped() -> None:
     rng = random.Random(1)
     samples = [policy.backoff(3, rng) for _ in range(200)]
     assert all(0 <= s <= 4.0 for s in samples)
-    assert max(samples) > 2.0 and min(samples) < 2.0
+    assert max(samples) > 2.0
+    assert min(samples) < 2.0
 
 
 def test_delay_for_respects_cap_deadline_and_count() -> None:
@@ -275,12 +277,16 @@ async def test_error_bodies_of_every_format(
     assert type(err) is cls
     assert (err.status, err.code, err.message) == (status, code, message)
     assert err.request_id == "req-9"
-    assert err.method == "GET" and err.url == f"{BASE}/x"
+    assert err.method == "GET"
+    assert err.url == f"{BASE}/x"
     assert str(status) in str(err)
 
 
 async def test_scaleway_validation_fields_are_listed() -> None:
-    body = b'{"message": "Validation Error", "type": "invalid_arguments", "fields": {"name": ["is required"]}}'
+    body = (
+        b'{"message": "Validation Error", "type": "invalid_arguments",'
+        b' "fields": {"name": ["is required"]}}'
+    )
     with aioresponses() as mocked:
         mocked.post(f"{BASE}/jobs", status=400, body=body)
         async with TokenClient() as client:
@@ -346,7 +352,9 @@ async def test_max_retries_zero_and_per_call_override() -> None:
             assert client.retry_policy.max_retries == 0
 
 
-@pytest.mark.parametrize(("status", "retried"), [(500, False), (502, False), (503, True), (429, True)])
+@pytest.mark.parametrize(
+    ("status", "retried"), [(500, False), (502, False), (503, True), (429, True)]
+)
 async def test_post_is_retried_only_when_the_server_certainly_did_not_act(
     status: int, retried: bool
 ) -> None:
@@ -427,7 +435,8 @@ async def test_retry_after_is_honoured() -> None:
 
             client._retry_sleep = record  # type: ignore[method-assign]
             await client._request("GET", "/t", cast_to=Thing)
-    assert slept and slept[-1] == pytest.approx(0.03)
+    assert slept
+    assert slept[-1] == pytest.approx(0.03)
 
 
 async def test_a_cancelled_retry_sleep_returns_promptly_and_leaks_nothing() -> None:
@@ -543,7 +552,9 @@ def test_credentials_are_refused_over_plain_http_to_remote_hosts(url: str, allow
 
 
 # -- Secrets, logs, hooks --------------------------------------------------------------------------
-async def test_secrets_never_appear_in_repr_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+async def test_secrets_never_appear_in_repr_errors_or_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG, logger="qruntime_async")
     texts: list[str] = []
     with aioresponses() as mocked:
@@ -577,5 +588,7 @@ async def test_hooks_see_each_attempt() -> None:
         ("RequestEvent", 2),
         ("ResponseEvent", 2),
     ]
-    assert isinstance(seen[1], ResponseEvent) and seen[1].status == 502
-    assert isinstance(seen[0], RequestEvent) and seen[0].url == f"{BASE}/t"
+    assert isinstance(seen[1], ResponseEvent)
+    assert seen[1].status == 502
+    assert isinstance(seen[0], RequestEvent)
+    assert seen[0].url == f"{BASE}/t"
