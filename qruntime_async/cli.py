@@ -41,9 +41,14 @@ def _print_json(data: Any, out: TextIO) -> None:
 
 
 def _console(out: TextIO) -> Any:
+    """A rich console for a terminal; None (plain text) when piped or without the `cli` extra."""
+    isatty = getattr(out, "isatty", None)
+    if isatty is None or not isatty():
+        # Tables drawn for a terminal would cut long ids short in a pipe or a file.
+        return None
     try:
         from rich.console import Console
-    except ImportError:  # the `cli` extra is not installed: plain text output
+    except ImportError:
         return None
     return Console(file=out, highlight=False)
 
@@ -280,9 +285,10 @@ def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
     console = _console(out)
     text_rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
     if console is None:
-        out.write("  ".join(headers) + "\n")
-        for row in text_rows:
-            out.write("  ".join(row) + "\n")
+        widths = [max([len(h), *(len(row[i]) for row in text_rows)]) for i, h in enumerate(headers)]
+        for row in [list(headers), *text_rows]:
+            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            out.write("  ".join(cells).rstrip() + "\n")
         return
     from rich.table import Table
 

@@ -1,0 +1,324 @@
+"""The ``qruntime`` command against a running emulator: exit codes, JSON output, messages."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import aiohttp
+import pytest
+
+from qruntime_async.cli import main
+from qruntime_async.emulator import (
+    IBM_ADMIN_TOKEN,
+    IBM_API_KEY,
+    IBM_BACKEND,
+    IBM_BUSY_BACKEND,
+    IBM_HUB,
+    IBM_OTHER_INSTANCE,
+    IBM_OTHER_TOKEN,
+    IBM_SERVICE_CRN,
+    IBM_TOKEN,
+    SCALEWAY_AER_PLATFORM_ID,
+    SCALEWAY_PROJECT_ID,
+    SCALEWAY_SECRET_KEY,
+    Emulator,
+)
+
+from .conftest import BELL, FAST, SPEED, Control, ibm_for, sampler_params, scaleway_for
+
+T = TypeVar("T")
+
+ENVIRONMENT = (
+    "QRUNTIME_IBM_TOKEN",
+    "QRUNTIME_IBM_INSTANCE",
+    "QRUNTIME_IBM_URL",
+    "QRUNTIME_IBM_API_KEY",
+    "QRUNTIME_IBM_SERVICE_CRN",
+    "QRUNTIME_IBM_IAM_URL",
+    "SCW_SECRET_KEY",
+    "SCW_DEFAULT_PROJECT_ID",
+    "SCW_API_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_credentials_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def sync(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+async def set_speed(emu: Emulator, speed: float) -> None:
+    async with aiohttp.ClientSession() as session:
+        await Control(emu.url, session).clock(speed=speed)
+
+
+def ibm_args(emu: Emulator, token: str = IBM_TOKEN) -> list[str]:
+    return ["--url", emu.ibm_url, "--token", token]
+
+
+def scw_args(emu: Emulator, key: str = SCALEWAY_SECRET_KEY) -> list[str]:
+    return ["--url", emu.scaleway_url, "--secret-key", key, "--project-id", SCALEWAY_PROJECT_ID]
+
+
+async def _ibm_jobs(emu: Emulator, *, wait: bool = True, **kwargs: Any) -> list[str]:
+    async with ibm_for(emu) as client:
+        done = await client.jobs.submit(
+            "sampler", backend=IBM_BACKEND, params=sampler_params(), tags=["cli"]
+        )
+        queued = await client.jobs.submit(
+            "sampler", backend=IBM_BUSY_BACKEND, params=sampler_params()
+        )
+        if wait:
+            await client.jobs.wait(done.id, policy=FAST, timeout=10)
+        return [done.id, queued.id]
+
+
+def test_ibm_workloads_list_json(qruntime_emulator: Emulator) -> None:
+    done, queued = sync(_ibm_jobs(qruntime_emulator))
+    code, out, err = run("ibm", "workloads", "list", "--json", *ibm_args(qruntime_emulator))
+    assert code == 0, err
+    items = json.loads(out)
+    assert [item["id"] for item in items] == [queued, done]
+    assert items[1]["status"] == "completed"
+    assert items[1]["mode"] == "job"
+
+    code, out, _ = run(
+        "ibm", "workloads", "list", "--json", "--status", "completed", "--tag", "cli",
+        *ibm_args(qruntime_emulator),
+    )  # fmt: skip
+    assert code == 0
+    assert [item["id"] for item in json.loads(out)] == [done]
+
+    code, out, _ = run(
+        "ibm", "workloads", "list", "--json", "--order", "asc", "--limit", "1",
+        *ibm_args(qruntime_emulator),
+    )  # fmt: skip
+    assert code == 0
+    assert [item["id"] for item in json.loads(out)] == [done]
+
+
+def test_ibm_workloads_list_admin(qruntime_emulator: Emulator) -> None:
+    async def bob_job() -> str:
+        async with ibm_for(qruntime_emulator, IBM_OTHER_TOKEN, instance=IBM_OTHER_INSTANCE) as bob:
+            answer = await bob.jobs.submit("sampler", backend=IBM_BACKEND, params=sampler_params())
+            return answer.id
+
+    alice = sync(_ibm_jobs(qruntime_emulator, wait=False))
+    bob = sync(bob_job())
+    code, out, err = run(
+        "ibm", "workloads", "list", "--admin", "--instance", IBM_HUB, "--json",
+        *ibm_args(qruntime_emulator, IBM_ADMIN_TOKEN),
+    )  # fmt: skip
+    assert code == 0, err
+    assert {item["id"] for item in json.loads(out)} == {*alice, bob}
+
+    # A non-administrator is refused, with the server's reason and exit code 1.
+    code, out, err = run(
+        "ibm", "workloads", "list", "--admin", "--instance", IBM_HUB, "--json",
+        *ibm_args(qruntime_emulator),
+    )  # fmt: skip
+    assert code == 1
+    assert out == ""
+    assert "PermissionDeniedError" in err
+    assert "403" in err
+
+
+def test_ibm_api_error_exits_1_without_the_token(qruntime_emulator: Emulator) -> None:
+    secret = "emu-ibm-token-not-a-real-one-42"
+    code, out, err = run("ibm", "workloads", "list", "--json", *ibm_args(qruntime_emulator, secret))
+    assert code == 1
+    assert out == ""
+    assert "AuthenticationError" in err
+    assert "401" in err
+    assert secret not in err
+
+    code, _, err = run("ibm", "jobs", "watch", "cdoesnotexist0000000", *ibm_args(qruntime_emulator))
+    assert code == 1
+    assert "NotFoundError" in err
+    assert "404" in err
+
+
+def test_usage_errors_exit_2(
+    qruntime_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ibm_args(qruntime_emulator)
+    assert run("ibm", "workloads", "list", "--status", "finished", *args)[0] == 2
+    assert run("ibm", "workloads", "list", "--limit", "0", *args)[0] == 2
+    assert run("ibm", "jobs", "watch", *args)[0] == 2  # no job id
+    assert run("ibm", "teleport", *args)[0] == 2
+    assert run("scaleway", "jobs", "list", "--limit", "many")[0] == 2
+    capsys.readouterr()  # argparse writes its usage to the real stderr
+
+    code, _, err = run("ibm", "workloads", "list", "--admin", *args)
+    assert code == 2
+    assert "--instance" in err
+    code, _, err = run("ibm", "workloads", "list", "--url", qruntime_emulator.ibm_url)
+    assert code == 2
+    assert "credentials" in err
+    code, _, err = run("scaleway", "jobs", "list", "--url", qruntime_emulator.scaleway_url)
+    assert code == 2
+    assert "SCW_SECRET_KEY" in err
+
+
+def test_ibm_jobs_watch(qruntime_emulator: Emulator) -> None:
+    done, queued = sync(_ibm_jobs(qruntime_emulator))
+    code, out, err = run("ibm", "jobs", "watch", done, "--json", *ibm_args(qruntime_emulator))
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[-1]["id"] == done
+    assert lines[-1]["status"] == "Completed"
+
+    # A job that stays queued (the clock is stopped): the watch prints its state, then gives
+    # up with exit code 1.
+    sync(set_speed(qruntime_emulator, 0))
+    code, out, err = run(
+        "ibm", "jobs", "watch", queued, "--timeout", "0.3", *ibm_args(qruntime_emulator)
+    )
+    sync(set_speed(qruntime_emulator, SPEED))
+    assert code == 1
+    assert out.splitlines() == [f"{queued}  Queued"]
+    assert "WaitTimeoutError" in err
+
+    async def cancel() -> None:
+        async with ibm_for(qruntime_emulator) as client:
+            await client.jobs.cancel(queued)
+
+    sync(cancel())
+    code, out, _ = run("ibm", "jobs", "watch", queued, *ibm_args(qruntime_emulator))
+    assert code == 0
+    assert out.splitlines() == [f"{queued}  Cancelled  (Cancelled by user)"]
+
+
+def test_ibm_sessions_show(qruntime_emulator: Emulator) -> None:
+    async def session() -> str:
+        async with ibm_for(qruntime_emulator) as client:
+            created = await client.sessions.create(backend=IBM_BACKEND, mode="batch", max_ttl=900)
+            return created.id
+
+    session_id = sync(session())
+    code, out, err = run(
+        "ibm", "sessions", "show", session_id, "--json", *ibm_args(qruntime_emulator)
+    )
+    assert code == 0, err
+    details = json.loads(out)
+    assert details["id"] == session_id
+    assert details["status"] == "pending"
+    assert details["max_ttl"] == 900
+    assert details["backend_name"] == IBM_BACKEND
+
+    code, out, _ = run("ibm", "sessions", "show", session_id, *ibm_args(qruntime_emulator))
+    assert code == 0
+    fields = dict(line.split(None, 1) for line in out.splitlines())
+    assert fields["id"] == session_id
+    assert fields["mode"] == "batch"
+    assert fields["status"] == "pending"
+
+    code, _, err = run(
+        "ibm", "sessions", "show", session_id, *ibm_args(qruntime_emulator, IBM_OTHER_TOKEN)
+    )
+    assert code == 1
+    assert "NotFoundError" in err
+
+
+def test_scaleway_jobs_list_and_watch(qruntime_emulator: Emulator) -> None:
+    async def jobs() -> tuple[str, list[str]]:
+        async with scaleway_for(qruntime_emulator) as client:
+            session = await client.sessions.create(SCALEWAY_AER_PLATFORM_ID)
+            ids = [
+                (await client.jobs.create(session.id, BELL, name=f"cli-{i}", tags=[f"t{i}"])).id
+                for i in range(3)
+            ]
+            await client.jobs.wait(ids[0], policy=FAST, timeout=10)
+            return session.id, ids
+
+    session_id, ids = sync(jobs())
+    args = scw_args(qruntime_emulator)
+    code, out, err = run("scaleway", "jobs", "list", "--json", *args)
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [job["id"] for job in listed] == ids[::-1]
+    assert all(job["session_id"] == session_id for job in listed)
+
+    code, out, _ = run("scaleway", "jobs", "list", "--json", "--session-id", session_id, *args)
+    assert code == 0
+    assert {job["id"] for job in json.loads(out)} == set(ids)
+    code, out, _ = run(
+        "scaleway", "jobs", "list", "--json", "--tag", "t1", "--order-by", "name_asc", *args
+    )
+    assert code == 0
+    assert [job["name"] for job in json.loads(out)] == ["cli-1"]
+    code, out, _ = run("scaleway", "jobs", "list", "--json", "--limit", "2", *args)
+    assert code == 0
+    assert len(json.loads(out)) == 2
+
+    code, out, err = run("scaleway", "jobs", "watch", ids[2], "--json", *args)
+    assert code == 0, err
+    states = [json.loads(line)["status"] for line in out.splitlines()]
+    assert states[-1] == "completed"
+    assert len(states) == len(set(states))
+
+    code, out, _ = run("scaleway", "jobs", "watch", ids[0], *args)
+    assert code == 0
+    assert out.splitlines() == [f"{ids[0]}  completed  (completed)"]
+
+    wrong = "5ca1e0a1-5ec4-4e7a-9b1c-00000000f00d"
+    code, out, err = run("scaleway", "jobs", "list", *scw_args(qruntime_emulator, wrong))
+    assert code == 1
+    assert out == ""
+    assert "AuthenticationError" in err
+    assert wrong not in err
+
+
+def test_plain_tables_show_whole_ids(
+    qruntime_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Output piped to a file or another program: the ids must be usable as they are printed.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    done, queued = sync(_ibm_jobs(qruntime_emulator))
+    code, out, err = run("ibm", "workloads", "list", *ibm_args(qruntime_emulator))
+    assert code == 0, err
+    assert done in out
+    assert queued in out
+
+    async def scaleway_job() -> str:
+        async with scaleway_for(qruntime_emulator) as client:
+            session = await client.sessions.create(SCALEWAY_AER_PLATFORM_ID)
+            return (await client.jobs.create(session.id, BELL, name="table")).id
+
+    job_id = sync(scaleway_job())
+    code, out, err = run("scaleway", "jobs", "list", *scw_args(qruntime_emulator))
+    assert code == 0, err
+    assert job_id in out
+
+
+def test_ibm_cloud_credentials_from_the_environment(
+    qruntime_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done, queued = sync(_ibm_jobs(qruntime_emulator))
+    monkeypatch.setenv("QRUNTIME_IBM_API_KEY", IBM_API_KEY)
+    monkeypatch.setenv("QRUNTIME_IBM_SERVICE_CRN", IBM_SERVICE_CRN)
+    monkeypatch.setenv("QRUNTIME_IBM_IAM_URL", qruntime_emulator.iam_url)
+    monkeypatch.setenv("QRUNTIME_IBM_URL", qruntime_emulator.ibm_url)
+    code, out, err = run("ibm", "workloads", "list", "--json")
+    assert code == 0, err
+    assert [item["id"] for item in json.loads(out)] == [queued, done]
+
+    monkeypatch.setenv("QRUNTIME_IBM_API_KEY", "emu-ibm-cloud-apikey-revoked")
+    code, out, err = run("ibm", "workloads", "list", "--json")
+    assert code == 1
+    assert out == ""
+    assert "emu-ibm-cloud-apikey-revoked" not in err
