@@ -56,7 +56,17 @@ _DURATION_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*s?\s*$")
 
 
 def parse_duration(value: object) -> Duration:
-    """Parse ``"2.5s"``, ``"600"``, a number of seconds, or ``{"seconds", "nanos"}``."""
+    """Parse ``"2.5s"``, ``"600"``, a number of seconds, or ``{"seconds", "nanos"}``.
+
+    Anything else, or a duration too large to represent, raises ValueError.
+    """
+    try:
+        return _parse_duration(value)
+    except (OverflowError, TypeError) as exc:
+        raise ValueError(f"not a representable duration: {value!r} ({exc})") from None
+
+
+def _parse_duration(value: object) -> Duration:
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, (int, float)):
@@ -79,7 +89,7 @@ def _dec_hook(type_: type, obj: Any) -> Any:
         if isinstance(obj, str) and obj.endswith("s"):
             try:
                 return Duration(seconds=float(obj[:-1]))
-            except ValueError:
+            except (ValueError, OverflowError):
                 pass
         # A ValueError raised here is reported by msgspec with the field's path.
         return parse_duration(obj)
@@ -171,6 +181,7 @@ def decode(
             body=_excerpt(data),
             method=method,
             url=url,
+            malformed=True,
         ) from None
     except RecursionError:
         raise ResponseDecodeError(
@@ -199,7 +210,10 @@ def _decode_error(
     if match is not None:
         path = match.group(1)
         message = message[: match.start()]
-    if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
+    malformed = isinstance(exc, msgspec.DecodeError) and not isinstance(
+        exc, msgspec.ValidationError
+    )
+    if malformed:
         message = f"malformed JSON: {message}"
     return ResponseDecodeError(
         message,
@@ -208,6 +222,7 @@ def _decode_error(
         body=_excerpt(data),
         method=method,
         url=url,
+        malformed=malformed,
     )
 
 

@@ -13,6 +13,7 @@ The drivers never send HTTP themselves: the provider passes the coroutines that 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import random
 import time
@@ -28,6 +29,7 @@ from collections.abc import (
 )
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Generic, TypeVar, cast
 
 import anyio
@@ -63,7 +65,28 @@ def _number(name: str, value: object, *, minimum: float, strict: bool = False) -
 def _validate_timeout(name: str, value: object) -> float | None:
     if value is None:
         return None
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
     return _number(name, value, minimum=0.0, strict=True)
+
+
+def _fetch_grace(timeout: float) -> float:
+    # A fetch under way at the deadline gets a little longer to answer, so that the last poll
+    # can still report a final state; it is never left to run for the transport's full timeout.
+    return min(max(0.1 * timeout, 0.05), 1.0)
+
+
+async def _bounded(fetch: Callable[[], Awaitable[R]], deadline: float | None) -> tuple[bool, Any]:
+    """``(True, result)`` of ``fetch()``, or ``(False, None)`` when ``deadline`` passed first.
+
+    ``deadline`` is on anyio's clock (real time), so that a request hanging on the network
+    cannot hold a wait past its timeout.
+    """
+    if deadline is None:
+        return True, await fetch()
+    with anyio.move_on_after(max(deadline - anyio.current_time(), 0.0)):
+        return True, await fetch()
+    return False, None
 
 
 @dataclass(frozen=True)
@@ -331,15 +354,29 @@ async def _watch(
     started = clock()
     attempt = 0
     last_key: Any = _UNSEEN
+    last: Any = None
     state: object = None
     estimate: float | None = None
+    hard_deadline = None
+    if policy.timeout is not None:
+        hard_deadline = anyio.current_time() + policy.timeout + _fetch_grace(policy.timeout)
     while True:
         pause = policy._delay(attempt, clock() - started, state, estimate, None)
         if pause > 0:
             await sleep(pause)
         else:
             await anyio.lowlevel.checkpoint()
-        snapshot = await fetch()
+        answered, snapshot = await _bounded(fetch, hard_deadline)
+        if not answered:
+            assert policy.timeout is not None
+            rid = resource_id or (_resource_id(last) if last is not None else None)
+            raise WaitTimeoutError(
+                f"{rid or 'the resource'} did not reach a final state within "
+                f"{policy.timeout:g} s (the last poll did not answer in time)",
+                last=last,
+                resource_id=rid,
+            )
+        last = snapshot
         attempt += 1
         key = key_of(snapshot)
         final = is_final(snapshot)
@@ -503,6 +540,7 @@ class WatchGroup(Generic[R]):
         self._iterator: AsyncGenerator[WatchEvent[R], None] | None = None
         self._closed = False
         self._started: float | None = None
+        self._real_started: float | None = None
         self.stats = WatchStats()
         self.add(*ids)
 
@@ -588,7 +626,13 @@ class WatchGroup(Generic[R]):
                     wake = min(entry.due for entry in self._entries.values())
                     await self._nap(wake - now)
                     continue
-                for event in await self._tick(due, started):
+                answered, events = await _bounded(
+                    functools.partial(self._tick, due, started), self._hard_deadline()
+                )
+                if not answered:
+                    assert timeout is not None
+                    raise self._timeout_error(timeout)
+                for event in events:
                     yield event
                 if (
                     timeout is not None
@@ -598,6 +642,15 @@ class WatchGroup(Generic[R]):
                     raise self._timeout_error(timeout)
         finally:
             self._iterator = None
+
+    def _hard_deadline(self) -> float | None:
+        # On anyio's (real) clock: when the group's timeout, plus a little grace, runs out.
+        timeout = self._policy.timeout
+        if timeout is None:
+            return None
+        if self._real_started is None:
+            self._real_started = anyio.current_time()
+        return self._real_started + timeout + _fetch_grace(timeout)
 
     def _polled_all(self) -> bool:
         return all(entry.attempt > 0 for entry in self._entries.values())

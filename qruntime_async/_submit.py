@@ -102,7 +102,13 @@ async def submit_exactly_once(
     policy: SubmitPolicy,
     what: str = "job",
 ) -> T:
-    """Create once: on an ambiguous failure, adopt what ``find`` finds, or create again."""
+    """Create once: on an ambiguous failure, adopt what ``find`` finds, or create again.
+
+    A job is created again only when every lookup over the settle window answered and found
+    nothing. When the lookups themselves fail, whether the job exists is unknown:
+    :class:`~qruntime_async.errors.SubmissionError` is raised with the idempotency key, so the
+    caller can look it up later instead of risking a duplicate.
+    """
     last: QRuntimeError | None = None
     for attempt in range(1, policy.attempts + 1):
         try:
@@ -118,10 +124,16 @@ async def submit_exactly_once(
                 key,
                 type(exc).__name__,
             )
-        found = await _settled_lookup(find, policy)
+        found, lookup_error = await _settled_lookup(find, policy)
         if found is not None:
             logger.info("%s with idempotency key %s exists: adopting it", what, key)
             return found
+        if lookup_error is not None:
+            raise SubmissionError(
+                f"the {what} may or may not exist: the lookup of idempotency key {key} failed "
+                f"({lookup_error}); look it up later rather than submitting again",
+                idempotency_key=key,
+            ) from lookup_error
         if attempt < policy.attempts:
             logger.warning("%s with idempotency key %s is absent: submitting again", what, key)
     raise SubmissionError(
@@ -133,21 +145,23 @@ async def submit_exactly_once(
 
 async def _settled_lookup(
     find: Callable[[], Awaitable[T | None]], policy: SubmitPolicy
-) -> T | None:
+) -> tuple[T | None, QRuntimeError | None]:
+    """``(found, None)``, ``(None, None)`` when certainly absent, ``(None, error)`` when unknown."""
     pause = policy.settle / policy.lookups
+    failure: QRuntimeError | None = None
     for _ in range(policy.lookups):
         if pause > 0:
             await anyio.sleep(pause)
         try:
             found = await find()
-        except APIStatusError:
-            raise
-        except APIConnectionError:
-            # The lookup itself failed after its own retries: unknown, so do not resubmit yet.
+        except (APIConnectionError, APIStatusError, ResponseDecodeError) as exc:
+            # This lookup is inconclusive; a later one may still answer.
+            failure = exc
             continue
         if found is not None:
-            return found
-    return None
+            return found, None
+        failure = None  # a lookup that answered at the end of the window is conclusive
+    return None, failure
 
 
 class RateLimiter:

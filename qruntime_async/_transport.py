@@ -27,6 +27,7 @@ from urllib.parse import quote
 import aiohttp
 import anyio
 import msgspec
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from . import _constants as C
@@ -342,6 +343,9 @@ def status_error(
             message = HTTPStatus(status).phrase
         except ValueError:
             message = "error"
+    if 300 <= status < 400:
+        location = headers.get("Location")
+        message = f"unexpected redirect ({message})" + (f" to {location}" if location else "")
     cls = _STATUS_ERRORS.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else APIStatusError
@@ -518,9 +522,27 @@ class BaseClient:
         return session
 
     async def _submit_slot(self) -> None:
-        """Wait for the client-wide submission rate limit, when one is set."""
-        if self.submit_rate_limit is not None:
-            await self.submit_rate_limit.acquire()
+        """Wait for the client-wide submission rate limit, when one is set.
+
+        Closing the client ends the wait with ClientClosedError.
+        """
+        limiter = self.submit_rate_limit
+        if limiter is None:
+            return
+        self._session()  # also creates the closed event
+        event = self._shared.closed_event
+        assert event is not None
+        async with anyio.create_task_group() as group:
+
+            async def cancel_on_close() -> None:
+                await event.wait()
+                group.cancel_scope.cancel()
+
+            group.start_soon(cancel_on_close)
+            await limiter.acquire()
+            group.cancel_scope.cancel()
+        if self._shared.closed:
+            raise ClientClosedError("the client was closed while a submission was waiting")
 
     # -- provider hooks ------------------------------------------------------------------------
     async def _auth_headers(self) -> Mapping[str, str]:
@@ -664,7 +686,7 @@ class BaseClient:
         refreshed = False
         while True:
             attempt += 1
-            await self._wait_for_pause()
+            await self._wait_for_pause(policy, started)
             request_headers = dict(self._static_headers)
             if content_type is not None:
                 request_headers["Content-Type"] = content_type
@@ -698,16 +720,17 @@ class BaseClient:
                     attempt,
                     delay,
                 )
-                await self._retry_sleep(delay)
+                await self._sleep(delay)
                 continue
 
-            if status < 400:
+            if status < 300:
                 try:
                     return self._decode(status, data, cast_to, response, method, full_url)
-                except ResponseDecodeError:
+                except ResponseDecodeError as exc:
                     # A body cut short or garbled in transit: reading again is harmless when
-                    # the request is idempotent.
-                    if not idempotent:
+                    # the request is idempotent. A well-formed body of the wrong shape would
+                    # only come back the same.
+                    if not idempotent or not exc.malformed:
                         raise
                     delay = policy.delay_for(
                         attempt - 1,
@@ -725,7 +748,7 @@ class BaseClient:
                         attempt,
                         delay,
                     )
-                    await self._retry_sleep(delay)
+                    await self._sleep(delay)
                     continue
 
             retry_after = parse_retry_after(resp_headers)
@@ -738,8 +761,8 @@ class BaseClient:
                 if await self._refresh_auth(request_headers):
                     attempt -= 1
                     continue
-            if status == 429 and retry_after is not None:
-                self._pause(retry_after, policy)
+            if status == 429 and retry_after is not None and retry_after <= policy.retry_after_cap:
+                self._pause(retry_after)
             if not policy.is_retryable_status(status, idempotent=idempotent):
                 raise error
             delay = policy.delay_for(
@@ -758,7 +781,7 @@ class BaseClient:
                 attempt,
                 delay,
             )
-            await self._retry_sleep(delay)
+            await self._sleep(delay)
 
     async def _send_once(
         self,
@@ -803,6 +826,7 @@ class BaseClient:
                 APIConnectionError, f"cannot connect: {exc.os_error}", exc, method, url, sent=False
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
+            _scrub_request_info(exc)
             raise self._connection_failure(
                 APIConnectionError,
                 f"connection failed: {type(exc).__name__}: {exc}"
@@ -871,18 +895,30 @@ class BaseClient:
         """Decode a JSON answer (providers may accept older wire shapes too)."""
         return decode(data, cast_to, method=method, url=url)
 
-    def _pause(self, seconds: float, policy: RetryPolicy) -> None:
+    def _pause(self, seconds: float) -> None:
         # One 429 slows the whole client down, so concurrent tasks do not all hammer the server.
-        until = time.monotonic() + min(seconds, policy.retry_after_cap)
+        until = time.monotonic() + seconds
         if until > self._shared.paused_until:
             self._shared.paused_until = until
 
-    async def _wait_for_pause(self) -> None:
+    async def _wait_for_pause(self, policy: RetryPolicy, started: float) -> None:
         remaining = self._shared.paused_until - time.monotonic()
-        if remaining > 0:
-            await self._retry_sleep(remaining)
+        if remaining <= 0:
+            return
+        if (
+            policy.deadline is not None
+            and time.monotonic() - started + remaining >= policy.deadline
+        ):
+            raise RateLimitError(
+                f"the client is paused for {remaining:.2f} s by the server's rate limit, "
+                "longer than this call's deadline allows",
+                status=429,
+                retry_after=remaining,
+            )
+        await self._sleep(remaining)
 
-    async def _retry_sleep(self, delay: float) -> None:
+    async def _sleep(self, delay: float) -> None:
+        """Sleep ``delay`` seconds; closing the client ends the sleep with ClientClosedError."""
         event = self._shared.closed_event
         if event is None:
             await anyio.sleep(delay)
@@ -890,7 +926,27 @@ class BaseClient:
             with anyio.move_on_after(delay):
                 await event.wait()
         if self._shared.closed:
-            raise ClientClosedError("the client was closed while a call was waiting to retry")
+            raise ClientClosedError("the client was closed while a call was waiting")
+
+
+_SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "proxy-authorization"})
+
+
+def _scrub_request_info(exc: BaseException) -> None:
+    """Redact credentials from the request headers an aiohttp error keeps for diagnosis.
+
+    The error is kept as the ``__cause__`` of ours; it must not carry a token.
+    """
+    info = getattr(exc, "request_info", None)
+    if not isinstance(info, aiohttp.RequestInfo):
+        return
+    headers = CIMultiDict(
+        (name, "<redacted>" if name.lower() in _SECRET_HEADERS else value)
+        for name, value in info.headers.items()
+    )
+    exc.request_info = aiohttp.RequestInfo(  # type: ignore[attr-defined]
+        info.url, info.method, CIMultiDictProxy(headers), info.real_url
+    )
 
 
 def _certainly_not_sent(error: QRuntimeError) -> bool:

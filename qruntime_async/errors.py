@@ -162,9 +162,13 @@ class ResponseDecodeError(QRuntimeError):
         body: str | None = None,
         method: str | None = None,
         url: str | None = None,
+        malformed: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
+        #: True when the body is not valid JSON at all (garbled or cut short in transit);
+        #: False when it is JSON of the wrong shape.
+        self.malformed = malformed
         #: The name of the type the body should have decoded into.
         self.expected = expected
         #: Where in the document decoding failed, e.g. ``$.jobs[3].status``.

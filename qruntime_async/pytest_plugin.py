@@ -10,7 +10,8 @@ project that has ``qruntime-async`` installed:
 * ``scaleway_client``: a :class:`~qruntime_async.ScalewayQaaSClient` connected to it.
 
 Override ``qruntime_emulator_config`` (session scope) to change the emulator's settings, e.g. a
-higher ``speed`` so jobs finish sooner.
+higher ``speed`` so jobs finish sooner. The client fixtures are async: they need pytest-asyncio
+(either mode) or anyio's pytest plugin.
 """
 
 from __future__ import annotations
@@ -30,6 +31,21 @@ if TYPE_CHECKING:
 __all__ = ["EmulatorThread"]
 
 T = TypeVar("T")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+try:
+    # pytest-asyncio runs these fixtures in either of its modes (strict needs its decorator).
+    import pytest_asyncio
+
+    _fixture: Any = pytest_asyncio.fixture
+except ImportError:  # e.g. with anyio's pytest plugin, which runs plain async fixtures
+    _fixture = pytest.fixture
+
+
+def _async_fixture(func: F) -> F:
+    result: F = _fixture(func)
+    return result
 
 
 class EmulatorThread:
@@ -142,7 +158,7 @@ def qruntime_emulator(_qruntime_emulator_server: EmulatorThread) -> Emulator:
     return _qruntime_emulator_server.emulator
 
 
-@pytest.fixture
+@_async_fixture
 async def ibm_client(qruntime_emulator: Emulator) -> AsyncIterator[IBMRuntimeClient]:
     """An IBM client signed in as the emulator's default user."""
     from .ibm import IBMRuntimeClient
@@ -155,7 +171,7 @@ async def ibm_client(qruntime_emulator: Emulator) -> AsyncIterator[IBMRuntimeCli
         yield client
 
 
-@pytest.fixture
+@_async_fixture
 async def scaleway_client(qruntime_emulator: Emulator) -> AsyncIterator[ScalewayQaaSClient]:
     """A Scaleway client signed in with the emulator's default project key."""
     from .scaleway import ScalewayQaaSClient

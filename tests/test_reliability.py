@@ -111,13 +111,13 @@ async def test_a_429_pauses_every_task_of_the_client() -> None:
         mocked.get("https://ibm.test/jobs/a", payload={"id": "a"})
         mocked.get("https://ibm.test/jobs/b", payload={"id": "b"})
         async with IBMRuntimeClient(token="t", base_url="https://ibm.test") as client:
-            original = client._retry_sleep
+            original = client._sleep
 
             async def record(delay: float) -> None:
                 waits.append(delay)
                 await original(delay)
 
-            client._retry_sleep = record  # type: ignore[method-assign]
+            client._sleep = record  # type: ignore[method-assign]
             first = asyncio.create_task(client.jobs.get("a"))
             await asyncio.sleep(0.05)  # "a" got its 429 and is waiting
             second = await client.jobs.get("b")  # another task: it waits too

@@ -711,9 +711,14 @@ async def test_create_session_sends_the_documented_body(
 async def test_create_session_minimal_body_and_explicit_project(
     client: ScalewayQaaSClient, api: FakeAPI
 ) -> None:
-    api.on("POST", "/sessions", session("starting"))
+    api.on("POST", "/sessions", session("starting"), repeat=True)
     await client.sessions.create(PLATFORM, project_id="3j336ee9-dff0-4732-8c5a-bc4f2031ddd3")
-    assert api.calls[0].body == {
+    await client.sessions.create(PLATFORM, project_id="3j336ee9-dff0-4732-8c5a-bc4f2031ddd3")
+    first, second = (call.body for call in api.calls)
+    # Every create carries its own random deduplication id.
+    assert re.fullmatch(r"[0-9a-f]{32}", first.pop("deduplication_id"))
+    assert second.pop("deduplication_id") != first.get("deduplication_id")
+    assert first == second == {
         "project_id": "3j336ee9-dff0-4732-8c5a-bc4f2031ddd3",
         "platform_id": PLATFORM,
     }
@@ -856,6 +861,7 @@ async def test_session_block_waits_for_running_and_terminates_on_exit(
         "project_id": PROJECT,
         "platform_id": PLATFORM,
         "max_duration": "300s",
+        "deduplication_id": api.calls[0].body["deduplication_id"],
     }
     assert api.calls[3].body["session_id"] == SESSION
     assert api.calls[4].query["session_id"] == SESSION
@@ -908,12 +914,10 @@ async def test_a_deduplicated_session_create_is_retried_after_a_lost_answer(
     api.on("POST", "/sessions", status=502, body=b"")
     api.on("POST", "/sessions", status=502, body=b"")
     api.on("POST", "/sessions", session("starting"))
-    with pytest.raises(errors.ServerError):
-        await client.sessions.create(PLATFORM)  # might have created it: not repeated
-    assert len(api.calls) == 1
     created = await client.sessions.create(PLATFORM, deduplication_id="nightly")
     assert created.id == SESSION
     assert len(api.calls) == 3
+    assert {call.body["deduplication_id"] for call in api.calls} == {"nightly"}
 
 
 async def test_a_failed_terminate_does_not_hide_the_blocks_error(

@@ -427,13 +427,13 @@ async def test_retry_after_is_honoured() -> None:
         mocked.get(f"{BASE}/t", status=429, headers={"retry-after-ms": "30"})
         mocked.get(f"{BASE}/t", payload={"id": "ok"})
         async with TokenClient() as client:
-            original = client._retry_sleep
+            original = client._sleep
 
             async def record(delay: float) -> None:
                 slept.append(delay)
                 await original(delay)
 
-            client._retry_sleep = record  # type: ignore[method-assign]
+            client._sleep = record  # type: ignore[method-assign]
             await client._request("GET", "/t", cast_to=Thing)
     assert slept
     assert slept[-1] == pytest.approx(0.03)

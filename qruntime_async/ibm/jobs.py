@@ -313,6 +313,7 @@ class Jobs:
             timeout=timeout,
             hint=job_hint,
             resource_id=job_id,
+            sleep=self._client._sleep,
         )
 
     async def wait(
@@ -328,6 +329,7 @@ class Jobs:
             timeout=timeout,
             hint=job_hint,
             resource_id=job_id,
+            sleep=self._client._sleep,
         )
 
     def watch_many(
@@ -363,6 +365,7 @@ class Jobs:
             timeout=timeout,
             hint=job_hint,
             concurrency=concurrency,
+            sleep=self._client._sleep,
         )
 
     def _session_lister(

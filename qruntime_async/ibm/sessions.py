@@ -169,6 +169,7 @@ class Sessions:
             policy=policy,
             timeout=timeout,
             resource_id=sid,
+            sleep=self._client._sleep,
         )
 
     async def wait(
@@ -183,6 +184,7 @@ class Sessions:
             policy=policy,
             timeout=timeout,
             resource_id=sid,
+            sleep=self._client._sleep,
         )
 
 

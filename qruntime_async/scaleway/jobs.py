@@ -27,7 +27,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncGenerator
 
     from .client import ScalewayQaaSClient
 
@@ -168,7 +168,8 @@ class Jobs:
                 params={"session_id": body.session_id, "tags": [tag], "page_size": 10},
                 cast_to=ListJobsResponse,
             )
-            return page.jobs[0] if page.jobs else None
+            # Only a job that really carries the key is ours, whatever the filter matched.
+            return next((job for job in page.jobs if job.tags and tag in job.tags), None)
 
         return await submit_exactly_once(
             create_once, find, key=key, policy=client.submit_policy, what="Scaleway job"
@@ -331,7 +332,7 @@ class Jobs:
         fields: Sequence[str] = ("status",),
         policy: PollPolicy | None = None,
         timeout: float | None = None,
-    ) -> AsyncIterator[Job]:
+    ) -> AsyncGenerator[Job, None]:
         """Yield the job when first seen and on every change of ``fields``, until it is final.
 
         Final means ``completed``, ``error`` or ``cancelled``; ``cancelling`` is not final.
@@ -345,6 +346,7 @@ class Jobs:
             policy=policy,
             timeout=timeout,
             resource_id=jid,
+            sleep=self._client._sleep,
         )
 
     async def wait(
@@ -358,6 +360,7 @@ class Jobs:
             policy=policy,
             timeout=timeout,
             resource_id=jid,
+            sleep=self._client._sleep,
         )
 
     def watch_many(
@@ -376,6 +379,8 @@ class Jobs:
         ``GET /jobs?session_id=...`` listing instead of one request per job; a job missing from
         the listing is fetched alone. More ids can be added with ``group.add(...)``.
         """
+        if isinstance(job_ids, str):
+            raise TypeError("job_ids must be a list of job ids, not a single string")
         ids = [v.resource_id("job_ids", job_id) for job_id in job_ids]
         list_many = None
         if session_id is not None:
@@ -401,4 +406,5 @@ class Jobs:
             policy=policy,
             timeout=timeout,
             concurrency=concurrency,
+            sleep=self._client._sleep,
         )

@@ -865,13 +865,12 @@ def decode_compat(
     try:
         return decode(data, type_, method=method, url=url)
     except ResponseDecodeError as first_error:
+        if first_error.malformed:
+            raise
         try:
             generic = msgspec.json.decode(data)
-        except msgspec.DecodeError:
-            raise first_error from None
-        try:
             normalized = msgspec.json.encode(_normalize_legacy(generic))
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError, OverflowError, RecursionError, msgspec.MsgspecError):
             raise first_error from None
         try:
             return decode(normalized, type_, method=method, url=url)

@@ -13,6 +13,7 @@ import anyio
 from .. import _validate as v
 from .._paging import AsyncPager
 from .._polling import PollPolicy, WatchGroup, wait, watch
+from .._submit import new_idempotency_key
 from ..errors import APIStatusError, SessionStoppedError
 from .jobs import duration, parameters_text
 from .models import (
@@ -28,7 +29,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncGenerator
 
     from .client import ScalewayQaaSClient
 
@@ -120,8 +121,11 @@ class Sessions:
         """``POST /sessions``: open a session on ``platform_id`` (it starts as ``starting``).
 
         Durations are seconds or timedeltas, sent as ``"600s"``. ``parameters`` (a mapping) is
-        sent as the JSON string the API expects. The project defaults to the client's. With a
-        ``deduplication_id`` the call is retried like an idempotent one after a lost answer.
+        sent as the JSON string the API expects. The project defaults to the client's.
+
+        Every create carries a ``deduplication_id`` (random unless given): the service answers a
+        repeated create with the same session, so a create whose answer was lost is retried
+        safely instead of leaving a second, billed session behind.
         """
         body = self._create_body(
             platform_id,
@@ -129,7 +133,9 @@ class Sessions:
             max_idle_duration=max_idle_duration,
             max_duration=max_duration,
             tags=tags,
-            deduplication_id=deduplication_id,
+            deduplication_id=(
+                deduplication_id if deduplication_id is not None else new_idempotency_key()
+            ),
             model_id=model_id,
             parameters=parameters,
             booking_demand=booking_demand,
@@ -139,9 +145,7 @@ class Sessions:
             "POST",
             "/sessions",
             json=body,
-            # With a deduplication id a repeated create returns the same session, so a create
-            # whose answer was lost may be retried safely.
-            idempotent=body.deduplication_id is not None,
+            idempotent=True,
             cast_to=Session,
         )
 
@@ -246,7 +250,7 @@ class Sessions:
         fields: Sequence[str] = ("status",),
         policy: PollPolicy | None = None,
         timeout: float | None = None,
-    ) -> AsyncIterator[Session]:
+    ) -> AsyncGenerator[Session, None]:
         """Yield the session when first seen and on every change of ``fields``.
 
         Iteration ends once it is stopped (``until="stopped"``), or once it runs or stops
@@ -261,6 +265,7 @@ class Sessions:
             policy=policy,
             timeout=timeout,
             resource_id=sid,
+            sleep=self._client._sleep,
         )
 
     async def wait(
@@ -284,6 +289,7 @@ class Sessions:
             policy=policy,
             timeout=timeout,
             resource_id=sid,
+            sleep=self._client._sleep,
         )
         if chosen == "running" and session.status != SessionStatus.RUNNING:
             raise _stopped_error(session)
