@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -130,20 +131,65 @@ def test_corrupted_bytes(model: type[Any], sample: bytes, position: int, junk: b
     _decode_or_typed_error(sample[:index] + junk + sample[index + 1 :], model)
 
 
-def _replace_leaves(value: Any, replacement: Any) -> Any:
+def _leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(value, dict):
-        return {k: _replace_leaves(v, replacement) for k, v in value.items()}
+        return [p for k, v in value.items() for p in _leaf_paths(v, (*path, k))]
     if isinstance(value, list):
-        return [_replace_leaves(v, replacement) for v in value]
-    return replacement
+        return [p for i, v in enumerate(value) for p in _leaf_paths(v, (*path, i))]
+    return [path]
 
 
-@pytest.mark.parametrize("replacement", [None, 0, -1, "", "x", True, [], {}, 1e308, 2**64])
-@pytest.mark.parametrize("model", RESPONSE_MODELS, ids=lambda m: m.__qualname__)
-def test_wrong_typed_fields(model: type[Any], replacement: Any) -> None:
+def _replace_at(value: Any, path: tuple[Any, ...], replacement: Any) -> Any:
+    if not path:
+        return replacement
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: _replace_at(v, rest, replacement) if k == head else v for k, v in value.items()}
+    return [_replace_at(v, rest, replacement) if i == head else v for i, v in enumerate(value)]
+
+
+WRONG_VALUES = [None, 0, -1, "", "x", True, [], {}, 1e308, 2**64, "99999999999999999999s", "-5s"]
+
+
+def _matching_pairs() -> list[tuple[type[Any], bytes]]:
+    # Each documented example with every model it decodes into: the meaningful pairs.
+    pairs = []
     for sample in SAMPLES:
-        document = json.loads(sample)
-        _decode_or_typed_error(msgspec.json.encode(_replace_leaves(document, replacement)), model)
+        for model in RESPONSE_MODELS:
+            try:
+                decode(sample, model)
+            except ResponseDecodeError:
+                continue
+            pairs.append((model, sample))
+    return pairs
+
+
+@pytest.mark.parametrize(
+    ("model", "sample"),
+    _matching_pairs(),
+    ids=lambda value: value.__qualname__ if isinstance(value, type) else "",
+)
+def test_each_field_wrong_typed_one_at_a_time(model: type[Any], sample: bytes) -> None:
+    document = json.loads(sample)
+    for path in _leaf_paths(document):
+        for replacement in WRONG_VALUES:
+            changed = msgspec.json.encode(_replace_at(document, path, replacement))
+            _decode_or_typed_error(changed, model)
+            if model.__module__ == scw.__name__:
+                with contextlib.suppress(ResponseDecodeError):
+                    scw.decode_compat(changed, model)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    model=st.sampled_from([m for m in RESPONSE_MODELS if m.__module__ == scw.__name__]),
+    value=json_values,
+)
+def test_the_scaleway_compatibility_decoder_only_raises_decode_errors(
+    model: type[Any], value: Any
+) -> None:
+    with contextlib.suppress(ResponseDecodeError):
+        scw.decode_compat(msgspec.json.encode(value), model)
 
 
 @pytest.mark.parametrize("model", [ibm.JobsPage, scw.ListJobsResponse, ibm.Job])
