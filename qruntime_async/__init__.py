@@ -6,6 +6,7 @@ pool; list calls return :class:`AsyncPager` objects, and ``watch``/``wait`` foll
 until they are final.
 """
 
+from ._codec import Duration
 from ._paging import AsyncPager, CursorPaging, OffsetPaging, Page, PageNumberPaging
 from ._polling import PollPolicy, WatchEvent, WatchGroup, WatchStats, wait, watch
 from ._retry import RetryPolicy
@@ -44,6 +45,7 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "CursorPaging",
+    "Duration",
     "IBMRuntimeClient",
     "NotFoundError",
     "OffsetPaging",

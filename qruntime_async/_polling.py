@@ -497,6 +497,10 @@ class WatchGroup(Generic[R]):
     bounds the whole group: :class:`~qruntime_async.errors.WaitTimeoutError` is raised with
     ``last`` mapping each unfinished id to its last snapshot.
 
+    With ``expect_more=True`` the iteration does not end when everything watched is final:
+    it waits for more :meth:`add` calls until :meth:`done_adding` is called (useful to follow
+    jobs while they are still being submitted).
+
     An error of ``list_many`` (the transport has already retried what it could) ends the
     iteration. Use ``async with`` (or :meth:`aclose`) so that an abandoned iteration is closed at
     once.
@@ -516,6 +520,7 @@ class WatchGroup(Generic[R]):
         hint: Callable[[R], float | None] | None = None,
         concurrency: int = _DEFAULT_CONCURRENCY,
         limiter: anyio.CapacityLimiter | None = None,
+        expect_more: bool = False,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
@@ -541,6 +546,7 @@ class WatchGroup(Generic[R]):
         self._closed = False
         self._started: float | None = None
         self._real_started: float | None = None
+        self._expect_more = bool(expect_more)
         self.stats = WatchStats()
         self.add(*ids)
 
@@ -572,6 +578,16 @@ class WatchGroup(Generic[R]):
                 self._entries[resource_id] = _Entry(due=-math.inf)
                 fresh = True
         if fresh and self._nap_scope is not None:
+            self._nap_scope.cancel()
+
+    def done_adding(self) -> None:
+        """No more ids will be added: iteration ends once every watched resource is final.
+
+        Only needed for a group made with ``expect_more=True``, which otherwise keeps waiting
+        for new ids when everything it watches is final.
+        """
+        self._expect_more = False
+        if self._nap_scope is not None:
             self._nap_scope.cancel()
 
     def discard(self, *ids: str) -> None:
@@ -613,7 +629,11 @@ class WatchGroup(Generic[R]):
         # Ids due within this window share a tick instead of each waking the loop.
         window = self._policy.min_interval
         try:
-            while self._entries and not self._closed:
+            while (self._entries or self._expect_more) and not self._closed:
+                if not self._entries:
+                    # Waiting for add() or done_adding(), which wake this nap.
+                    await self._nap(math.inf)
+                    continue
                 now = clock()
                 if (
                     timeout is not None

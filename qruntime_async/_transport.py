@@ -87,6 +87,7 @@ class Timeout:
         return cls(connect=float(value), read=float(value))
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        """The equivalent aiohttp setting (no total limit: retries have their own deadline)."""
         return aiohttp.ClientTimeout(
             total=None, connect=None, sock_connect=self.connect, sock_read=self.read
         )
@@ -463,14 +464,17 @@ class BaseClient:
 
     @property
     def base_url(self) -> str:
+        """The API root every path is relative to."""
         return self._base_url
 
     @property
     def timeout(self) -> Timeout:
+        """The connect and read timeouts of this client (or view)."""
         return self._timeout
 
     @property
     def retry_policy(self) -> RetryPolicy:
+        """How this client (or view) retries failed calls."""
         return self._retry
 
     def with_options(

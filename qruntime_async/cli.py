@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from datetime import datetime
 from typing import Any, TextIO
 
 import msgspec
@@ -175,7 +177,11 @@ async def _ibm_workloads_list(args: argparse.Namespace, out: TextIO) -> int:
             "tags": args.tag or None,
             "order": args.order,
             "limit": args.limit,
+            "created_after": args.created_after,
+            "created_before": args.created_before,
         }
+        if args.sort is not None:
+            common["sort"] = args.sort
         if args.admin:
             if not args.instance:
                 raise UsageError("--admin needs --instance (hub, hub/group or hub/group/project)")
@@ -311,6 +317,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _aware_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a time zone (e.g. {text}Z): {text!r}")
+    return value
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument(
@@ -379,7 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wl_list.add_argument("--mode", choices=["job", "session", "batch"])
     wl_list.add_argument("--tag", action="append", help="repeat for several tags")
+    wl_list.add_argument("--sort", choices=["createdAt"], help="sort field")
     wl_list.add_argument("--order", choices=["asc", "desc"])
+    wl_list.add_argument(
+        "--created-after", type=_aware_datetime, help="ISO 8601 time with a zone, e.g. ...Z"
+    )
+    wl_list.add_argument("--created-before", type=_aware_datetime, help="ISO 8601 time with a zone")
     wl_list.add_argument("--limit", type=_positive, default=50, help="at most this many")
     wl_list.set_defaults(handler=_ibm_workloads_list)
 
@@ -429,7 +450,8 @@ def main(
     err = stderr or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -237,28 +237,49 @@ def _ibm_status(job: Any) -> str:
     return str(job.status or "unknown")
 
 
+async def _submit_and_follow(
+    group: WatchGroup[Any],
+    count: int,
+    submit: Callable[[int], Awaitable[str]],
+    follow: Callable[[], Coroutine[Any, Any, None]],
+    run: _RunState,
+) -> None:
+    """Submit ``count`` jobs (bounded by the run's limiter) while following them."""
+
+    async def one(index: int) -> None:
+        async with run.limiter:
+            job_id = await submit(index)
+        group.add(job_id)
+        run.progress.submitted += 1
+        run.tick()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(follow)
+        async with anyio.create_task_group() as submitters:
+            for index in range(count):
+                submitters.start_soon(one, index)
+        group.done_adding()
+
+
 async def _ibm_part(
     ibm: IBMRuntimeClient, emulator: Emulator, count: int, shots: int, run: _RunState
 ) -> None:
     async with ibm.session(backend=emulator.ibm_backend, mode="batch") as session:
         run.ids["ibm"] = session.id
-        group = session.watch_jobs(policy=DEMO_POLL_POLICY)
+        group = session.watch_jobs(policy=DEMO_POLL_POLICY, expect_more=True)
 
-        async def submit(index: int) -> None:
-            async with run.limiter:
-                answer = await session.submit(
-                    "sampler",
-                    params={"pubs": [[BELL_QASM, None, shots]], "version": 2},
-                    tags=["demo", f"demo-{index}"],
-                )
-            group.add(answer.id)
-            run.progress.submitted += 1
-            run.tick()
+        async def submit(index: int) -> str:
+            answer = await session.submit(
+                "sampler",
+                params={"pubs": [[BELL_QASM, None, shots]], "version": 2},
+                tags=["demo", f"demo-{index}"],
+            )
+            return answer.id
 
-        async with anyio.create_task_group() as tasks:
-            for index in range(count):
-                tasks.start_soon(submit, index)
-        await _follow(group, "ibm", _ibm_status, lambda job: job.ended, run)
+        async def follow() -> None:
+            await _follow(group, "ibm", _ibm_status, lambda job: job.ended, run)
+
+        await _submit_and_follow(group, count, submit, follow, run)
 
 
 async def _scaleway_part(
@@ -266,20 +287,17 @@ async def _scaleway_part(
 ) -> None:
     async with scw.session(platform_id=emulator.scaleway_platform_id) as session:
         run.ids["scaleway"] = session.id
-        group = session.watch_jobs(policy=DEMO_POLL_POLICY)
+        group = session.watch_jobs(policy=DEMO_POLL_POLICY, expect_more=True)
 
-        async def submit(index: int) -> None:
-            async with run.limiter:
-                job = await session.submit(
-                    BELL_QASM, name=f"demo-{index}", tags=["demo"], parameters={"shots": shots}
-                )
-            group.add(job.id)
-            run.progress.submitted += 1
-            run.tick()
+        async def submit(index: int) -> str:
+            job = await session.submit(
+                BELL_QASM, name=f"demo-{index}", tags=["demo"], parameters={"shots": shots}
+            )
+            return job.id
 
-        async with anyio.create_task_group() as tasks:
-            for index in range(count):
-                tasks.start_soon(submit, index)
-        await _follow(
-            group, "scaleway", lambda job: str(job.status), lambda job: job.updated_at, run
-        )
+        async def follow() -> None:
+            await _follow(
+                group, "scaleway", lambda job: str(job.status), lambda job: job.updated_at, run
+            )
+
+        await _submit_and_follow(group, count, submit, follow, run)

@@ -657,6 +657,39 @@ async def test_adding_an_id_wakes_a_sleeping_group() -> None:
     assert only_this_task()
 
 
+async def test_a_group_expecting_more_ids_waits_until_done_adding() -> None:
+    server = SessionServer({"a": ["Completed"], "b": ["Queued", "Completed"]})
+    group = WatchGroup(
+        [],
+        get_one=server.get_one,
+        is_final=is_final,
+        policy=PollPolicy(interval=0.001, min_interval=0.0, jitter=0.0),
+        expect_more=True,
+    )
+    seen: list[tuple[str, bool]] = []
+    finals = {"a": anyio.Event(), "b": anyio.Event()}
+
+    async def follow() -> None:
+        async with group:
+            async for event in group:
+                seen.append((event.id, event.final))
+                if event.final:
+                    finals[event.id].set()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(follow)
+        group.add("a")
+        await finals["a"].wait()
+        # Everything watched is final, yet the group is still waiting for more.
+        await anyio.sleep(0.05)
+        group.add("b")
+        await finals["b"].wait()
+        group.done_adding()
+
+    assert seen == [("a", True), ("b", False), ("b", True)]
+    assert only_this_task()
+
+
 async def test_group_timeout_raises_with_the_unfinished_ids() -> None:
     time = FakeTime()
     server = SessionServer({"a": ["Queued", "Completed"], "b": ["Running"]})

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import ssl as ssl_module
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
+
 from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager, OffsetPaging
-from .._transport import BaseClient, check_url
+from .._retry import RetryPolicy
+from .._submit import RateLimiter, SubmitPolicy
+from .._transport import BaseClient, Hook, Timeout, check_url
 from .auth import BearerToken, IAMAuth, IBMAuth
 from .jobs import Jobs
 from .models import BackendsResponse, Job, JobsPage
@@ -89,8 +94,15 @@ class IBMRuntimeClient(BaseClient):
     :class:`~qruntime_async.ibm.auth.IAMAuth` built with other settings) instead.
 
     Resources: :attr:`workloads`, :attr:`sessions`, :attr:`jobs`, :attr:`backends`, and
-    :meth:`session` to run a block of work inside a session. Every other keyword (timeout, retry,
-    pool sizes, ssl, hooks, session) is a transport setting, see :class:`BaseClient`.
+    :meth:`session` to run a block of work inside a session.
+
+    Transport settings (shared by both clients): ``timeout`` (seconds or
+    :class:`~qruntime_async.Timeout`), ``retry`` (:class:`~qruntime_async.RetryPolicy`) or
+    ``max_retries``, ``pool_size`` / ``pool_size_per_host`` / ``keepalive_timeout`` of the
+    connection pool, ``session`` (your own ``aiohttp.ClientSession``, never closed by the client),
+    ``ssl``, ``allow_insecure_http``, ``default_headers``, ``on_request`` / ``on_response`` hooks,
+    ``trace_configs``, ``submit_policy`` (:class:`~qruntime_async.SubmitPolicy`) and
+    ``submit_rate_limit`` (a :class:`~qruntime_async.RateLimiter` or ``(count, seconds)``).
     """
 
     _provider = "ibm"
@@ -111,7 +123,21 @@ class IBMRuntimeClient(BaseClient):
         iam_url: str | None = None,
         api_version: str = C.IBM_DEFAULT_API_VERSION,
         auth: IBMAuth | None = None,
-        **transport: Any,
+        timeout: Timeout | float | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
+        pool_size: int = C.DEFAULT_POOL_SIZE,
+        pool_size_per_host: int = C.DEFAULT_POOL_SIZE_PER_HOST,
+        keepalive_timeout: float = C.DEFAULT_KEEPALIVE_TIMEOUT,
+        session: aiohttp.ClientSession | None = None,
+        ssl: ssl_module.SSLContext | bool = True,
+        allow_insecure_http: bool = False,
+        default_headers: Mapping[str, str] | None = None,
+        on_request: Hook | None = None,
+        on_response: Hook | None = None,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
+        submit_policy: SubmitPolicy | None = None,
+        submit_rate_limit: RateLimiter | tuple[int, float] | None = None,
     ) -> None:
         if instance is None and os.environ.get(_ENV_INSTANCE):
             instance = os.environ[_ENV_INSTANCE]
@@ -129,9 +155,26 @@ class IBMRuntimeClient(BaseClient):
             check_url(
                 "iam_url",
                 auth.iam_url,
-                allow_insecure_http=bool(transport.get("allow_insecure_http")),
+                allow_insecure_http=allow_insecure_http,
             )
-        super().__init__(base_url=base_url, **transport)
+        super().__init__(
+            base_url=base_url,
+            timeout=timeout,
+            retry=retry,
+            max_retries=max_retries,
+            pool_size=pool_size,
+            pool_size_per_host=pool_size_per_host,
+            keepalive_timeout=keepalive_timeout,
+            session=session,
+            ssl=ssl,
+            allow_insecure_http=allow_insecure_http,
+            default_headers=default_headers,
+            on_request=on_request,
+            on_response=on_response,
+            trace_configs=trace_configs,
+            submit_policy=submit_policy,
+            submit_rate_limit=submit_rate_limit,
+        )
         self.instance = instance
         self._bind_resources()
 

@@ -18,6 +18,7 @@ from .models import (
     Job,
     JobMetrics,
     JobsPage,
+    JobStatus,
     JobTagsRequest,
     sampler_counts,
 )
@@ -57,7 +58,13 @@ def _optional_bool(name: str, value: object) -> bool | None:
 
 
 def job_hint(job: Job) -> float | None:
-    """The server's estimate of when a job's state may change, in seconds."""
+    """The server's estimate of when a job's state may change, in seconds.
+
+    Only a running job's estimated running time says when it will next change; a queued job
+    may start at any moment, so it gets no hint (the regular schedule applies).
+    """
+    if job.current_status != JobStatus.RUNNING:
+        return None
     return job.estimated_running_time_seconds
 
 
@@ -341,6 +348,7 @@ class Jobs:
         policy: PollPolicy | None = None,
         timeout: float | None = None,
         concurrency: int = 16,
+        expect_more: bool = False,
     ) -> WatchGroup[Job]:
         """Follow many jobs; a WatchEvent ``(id, snapshot)`` on every change, until all are final.
 
@@ -366,6 +374,7 @@ class Jobs:
             hint=job_hint,
             concurrency=concurrency,
             sleep=self._client._sleep,
+            expect_more=expect_more,
         )
 
     def _session_lister(

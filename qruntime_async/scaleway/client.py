@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import ssl as ssl_module
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
+
+import aiohttp
 
 from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager, PageNumberPaging
 from .._polling import PollPolicy
-from .._transport import BaseClient
+from .._retry import RetryPolicy
+from .._submit import RateLimiter, SubmitPolicy
+from .._transport import BaseClient, Hook, Timeout
 from .jobs import Jobs
 from .models import BookingDemand, decode_compat
 from .models_api import Models
@@ -84,8 +89,14 @@ class ScalewayQaaSClient(BaseClient):
     Resources: :attr:`jobs`, :attr:`sessions`, :attr:`platforms`, :attr:`models`, and
     :meth:`session` to run a block of work inside a running session. Every call goes through
     one aiohttp connection pool, so concurrent calls (``asyncio.gather``) really run at once.
-    Every other keyword (timeout, retry, pool sizes, ssl, hooks, session) is a transport
-    setting, see :class:`~qruntime_async._transport.BaseClient`.
+
+    Transport settings (shared by both clients): ``timeout`` (seconds or
+    :class:`~qruntime_async.Timeout`), ``retry`` (:class:`~qruntime_async.RetryPolicy`) or
+    ``max_retries``, ``pool_size`` / ``pool_size_per_host`` / ``keepalive_timeout`` of the
+    connection pool, ``session`` (your own ``aiohttp.ClientSession``, never closed by the client),
+    ``ssl``, ``allow_insecure_http``, ``default_headers``, ``on_request`` / ``on_response`` hooks,
+    ``trace_configs``, ``submit_policy`` (:class:`~qruntime_async.SubmitPolicy`) and
+    ``submit_rate_limit`` (a :class:`~qruntime_async.RateLimiter` or ``(count, seconds)``).
     """
 
     _provider = "scaleway"
@@ -100,7 +111,22 @@ class ScalewayQaaSClient(BaseClient):
         secret_key: str | None = None,
         project_id: str | None = None,
         base_url: str | None = None,
-        **transport: Any,
+        *,
+        timeout: Timeout | float | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
+        pool_size: int = C.DEFAULT_POOL_SIZE,
+        pool_size_per_host: int = C.DEFAULT_POOL_SIZE_PER_HOST,
+        keepalive_timeout: float = C.DEFAULT_KEEPALIVE_TIMEOUT,
+        session: aiohttp.ClientSession | None = None,
+        ssl: ssl_module.SSLContext | bool = True,
+        allow_insecure_http: bool = False,
+        default_headers: Mapping[str, str] | None = None,
+        on_request: Hook | None = None,
+        on_response: Hook | None = None,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
+        submit_policy: SubmitPolicy | None = None,
+        submit_rate_limit: RateLimiter | tuple[int, float] | None = None,
     ) -> None:
         if secret_key is None:
             secret_key = os.environ.get(_ENV_SECRET_KEY) or None
@@ -114,7 +140,24 @@ class ScalewayQaaSClient(BaseClient):
         if project_id is not None:
             v.resource_id("project_id", project_id)
         base_url = base_url or os.environ.get(_ENV_URL) or C.SCALEWAY_DEFAULT_BASE_URL
-        super().__init__(base_url=_api_root(base_url), **transport)
+        super().__init__(
+            base_url=_api_root(base_url),
+            timeout=timeout,
+            retry=retry,
+            max_retries=max_retries,
+            pool_size=pool_size,
+            pool_size_per_host=pool_size_per_host,
+            keepalive_timeout=keepalive_timeout,
+            session=session,
+            ssl=ssl,
+            allow_insecure_http=allow_insecure_http,
+            default_headers=default_headers,
+            on_request=on_request,
+            on_response=on_response,
+            trace_configs=trace_configs,
+            submit_policy=submit_policy,
+            submit_rate_limit=submit_rate_limit,
+        )
         self._secret = _SecretKey(key)
         self.project_id = project_id
         self._bind_resources()

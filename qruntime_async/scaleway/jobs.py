@@ -372,6 +372,7 @@ class Jobs:
         policy: PollPolicy | None = None,
         timeout: float | None = None,
         concurrency: int = 16,
+        expect_more: bool = False,
     ) -> WatchGroup[Job]:
         """Follow many jobs: a :class:`WatchEvent` on every change, until all are final.
 
@@ -407,4 +408,5 @@ class Jobs:
             timeout=timeout,
             concurrency=concurrency,
             sleep=self._client._sleep,
+            expect_more=expect_more,
         )

@@ -111,6 +111,26 @@ def test_ibm_workloads_list_json(qruntime_emulator: Emulator) -> None:
     assert [item["id"] for item in json.loads(out)] == [done]
 
 
+def test_ibm_workloads_list_by_creation_time(qruntime_emulator: Emulator) -> None:
+    sync(_ibm_jobs(qruntime_emulator))
+    args = ibm_args(qruntime_emulator)
+    code, out, err = run(
+        "ibm", "workloads", "list", "--json", "--sort", "createdAt",
+        "--created-after", "2000-01-01T00:00:00Z", *args,
+    )  # fmt: skip
+    assert code == 0, err
+    assert len(json.loads(out)) == 2
+    code, out, err = run(
+        "ibm", "workloads", "list", "--json", "--created-before", "2000-01-01T00:00:00+00:00",
+        *args,
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out) == []
+    code, _, err = run("ibm", "workloads", "list", "--created-after", "2000-01-01", *args)
+    assert code == 2
+    assert "time zone" in err
+
+
 def test_ibm_workloads_list_admin(qruntime_emulator: Emulator) -> None:
     async def bob_job() -> str:
         async with ibm_for(qruntime_emulator, IBM_OTHER_TOKEN, instance=IBM_OTHER_INSTANCE) as bob:
