@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import types
 import typing
@@ -23,7 +24,15 @@ from msgspec.structs import force_setattr
 
 from .errors import ResponseDecodeError
 
-__all__ = ["Model", "Duration", "decode", "encode", "format_duration", "parse_duration"]
+__all__ = [
+    "Model",
+    "Duration",
+    "decode",
+    "encode",
+    "format_duration",
+    "make_utc",
+    "parse_duration",
+]
 
 T = TypeVar("T")
 
@@ -102,7 +111,12 @@ def _enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
 
 
+_DATETIME_RE = re.compile(r"\bdatetime\b")
+
+
 def _mentions_datetime(annotation: Any) -> bool:
+    if isinstance(annotation, str):  # postponed annotations (``from __future__ import ...``)
+        return _DATETIME_RE.search(annotation) is not None
     if annotation is datetime:
         return True
     origin = typing.get_origin(annotation)
@@ -114,34 +128,47 @@ def _mentions_datetime(annotation: Any) -> bool:
 _UTC = timezone.utc
 
 
+def make_utc(self: Model) -> None:
+    """Make every ``datetime`` field of ``self`` aware UTC (naive ones are taken as UTC).
+
+    The ``__post_init__`` of models with datetime fields; a model that defines its own
+    ``__post_init__`` calls it first.
+    """
+    for name in self.__utc_fields__:
+        value = getattr(self, name)
+        if value is None:
+            continue
+        tz = value.tzinfo
+        if tz is _UTC:
+            continue
+        if tz is None:
+            force_setattr(self, name, value.replace(tzinfo=_UTC))
+        else:
+            force_setattr(self, name, value.astimezone(_UTC))
+
+
 class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
-    """Base of every model: frozen, keyword-only, unknown fields ignored, aware datetimes."""
+    """Base of every model: frozen, keyword-only, unknown fields ignored, aware datetimes.
 
-    __utc_fields__: ClassVar[tuple[str, ...] | None] = None
+    Only models with ``datetime`` fields get a ``__post_init__`` (it makes those fields aware
+    UTC): the others decode at msgspec's full speed.
+    """
 
-    def __post_init__(self) -> None:
-        names = type(self).__dict__.get("__utc_fields__")
-        if names is None:
-            names = _utc_fields(type(self))
-        for name in names:
-            value = getattr(self, name)
-            if value is None:
-                continue
-            tz = value.tzinfo
-            if tz is _UTC:
-                continue
-            if tz is None:
-                force_setattr(self, name, value.replace(tzinfo=_UTC))
-            else:
-                force_setattr(self, name, value.astimezone(_UTC))
+    __utc_fields__: ClassVar[tuple[str, ...]] = ()
 
-
-def _utc_fields(cls: type[Model]) -> tuple[str, ...]:
-    # Worked out once per class: the fields whose type mentions datetime.
-    hints = typing.get_type_hints(cls)
-    names = tuple(f for f in cls.__struct_fields__ if _mentions_datetime(hints.get(f)))
-    cls.__utc_fields__ = names
-    return names
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        annotations: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            annotations.update(inspect.get_annotations(klass))
+        names = tuple(
+            name
+            for name, annotation in annotations.items()
+            if not name.startswith("__") and _mentions_datetime(annotation)
+        )
+        cls.__utc_fields__ = names
+        if names and getattr(cls, "__post_init__", None) is None:
+            cls.__post_init__ = make_utc  # type: ignore[attr-defined]
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}

@@ -698,6 +698,9 @@ class WatchGroup(Generic[R]):
 
     async def _tick(self, due: list[str], started: float) -> list[WatchEvent[R]]:
         self.stats.ticks += 1
+        # The next polls are planned from when this tick began, not from when its (possibly
+        # several) requests ended, so the period stays the policy's interval.
+        tick_started = self._clock()
         results: dict[str, R] = {}
         errors: dict[str, Exception] = {}
         singles = due
@@ -712,7 +715,7 @@ class WatchGroup(Generic[R]):
             singles = [rid for rid in due if rid not in results]
         if singles:
             await self._fetch_each(singles, results, errors)
-        return self._observe(results, errors, started)
+        return self._observe(results, errors, started, tick_started)
 
     async def _fetch_each(
         self, ids: list[str], results: dict[str, R], errors: dict[str, Exception]
@@ -744,6 +747,7 @@ class WatchGroup(Generic[R]):
         results: dict[str, R],
         errors: dict[str, Exception],
         started: float,
+        tick_started: float,
     ) -> list[WatchEvent[R]]:
         policy = self._policy
         key_of, is_final, hint = self._key_of, self._is_final, self._hint
@@ -780,7 +784,7 @@ class WatchGroup(Generic[R]):
                 del entries[rid]
                 continue
             estimate = hint(snapshot) if hint is not None else None
-            entry.due = now + policy._delay(
+            entry.due = tick_started + policy._delay(
                 entry.attempt, elapsed, _policy_state(key), estimate, None
             )
         self.stats.events += len(events)

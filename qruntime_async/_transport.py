@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import ipaddress
 import logging
 import random
+import re
 import ssl as ssl_module
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -88,9 +90,12 @@ class Timeout:
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
         """The equivalent aiohttp setting (no total limit: retries have their own deadline)."""
-        return aiohttp.ClientTimeout(
-            total=None, connect=None, sock_connect=self.connect, sock_read=self.read
-        )
+        return _aiohttp_timeout(self.connect, self.read)
+
+
+@functools.lru_cache(maxsize=64)
+def _aiohttp_timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,10 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+# RFC 3986 unreserved characters: such text is the same encoded or not.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+
+
 def check_url(name: str, value: str, *, allow_insecure_http: bool = False) -> URL:
     """An absolute http(s) URL without credentials; plain http only to loopback by default."""
     url = URL(value)
@@ -193,6 +202,8 @@ def quote_segment(value: object, *, name: str = "id") -> str:
     text = str(value)
     if not text:
         raise ValueError(f"{name} must not be empty")
+    if _UNRESERVED.match(text) and text not in (".", ".."):
+        return text  # nothing to encode
     quoted = quote(text, safe="")
     if quoted in (".", ".."):
         quoted = quoted.replace(".", "%2E")
@@ -232,11 +243,14 @@ def encode_query(params: Mapping[str, Any] | None) -> str:
             values = sorted(value) if isinstance(value, (set, frozenset)) else value
         else:
             values = (value,)
-        key = quote(name, safe="")
+        key = name if _UNRESERVED.match(name) else quote(name, safe="")
         for item in values:
             if item is None:
                 continue
-            parts.append(f"{key}={quote(_query_value(name, item), safe='')}")
+            text = _query_value(name, item)
+            if not _UNRESERVED.match(text):
+                text = quote(text, safe="")
+            parts.append(f"{key}={text}")
     return "&".join(parts)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from enum import Enum
@@ -19,6 +20,10 @@ __all__ = [
 ]
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def resource_id(name: str, value: object) -> str:
     """A non-empty id without slashes or dot segments."""
     if isinstance(value, Enum):
@@ -27,9 +32,11 @@ def resource_id(name: str, value: object) -> str:
         raise TypeError(f"{name} must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{name} must not be empty")
+    if _PLAIN_ID.match(value) and value not in (".", ".."):
+        return value  # the common case: letters, digits and -_.~: nothing more to check
     if "/" in value or "\\" in value or value in (".", ".."):
         raise ValueError(f"{name} must be a single id, without slashes or dot segments: {value!r}")
-    if any(ord(ch) < 0x20 for ch in value):
+    if _CONTROL.search(value):
         raise ValueError(f"{name} must not contain control characters: {value!r}")
     return value
 

@@ -384,8 +384,9 @@ class Jobs:
 
         async def list_session_jobs(wanted: frozenset[str]) -> Mapping[str, Job]:
             found: dict[str, Job] = {}
+            # Read-ahead: the next page is on its way while this one is scanned.
             pager = self._client._offset_pager(
-                "/jobs", None, filters, _MAX_PAGE_SIZE, None, None, False
+                "/jobs", None, filters, _MAX_PAGE_SIZE, None, None, True
             )
             async with pager:
                 async for job in pager:

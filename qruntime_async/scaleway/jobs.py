@@ -389,7 +389,9 @@ class Jobs:
 
             async def list_session_jobs(wanted: frozenset[str]) -> Mapping[str, Job]:
                 found: dict[str, Job] = {}
-                async with self.list(session_id=sid, page_size=_WATCH_PAGE_SIZE) as pager:
+                # Read-ahead: the next page is on its way while this one is scanned.
+                pager = self.list(session_id=sid, page_size=_WATCH_PAGE_SIZE, read_ahead=True)
+                async with pager:
                     async for job in pager:
                         if job.id in wanted:
                             found[job.id] = job

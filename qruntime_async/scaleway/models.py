@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 import msgspec
 from msgspec.structs import force_setattr
 
-from .._codec import Duration, Model, decode
+from .._codec import Duration, Model, decode, make_utc
 from ..errors import ResponseDecodeError
 
 __all__ = [
@@ -722,7 +722,7 @@ class _Request(Model, frozen=True, omit_defaults=True):
     __duration_fields__: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        make_utc(self)
         for name in self.__duration_fields__:
             value = getattr(self, name)
             if isinstance(value, timedelta) and not isinstance(value, Duration):
