@@ -1,0 +1,231 @@
+"""Decoding 1,000-item pages into models: ours vs json.loads plus each peer's own model building.
+
+Pages (made in memory, shaped like the emulator's answers): IBM workloads, IBM jobs (with their
+params) and Scaleway jobs, 1,000 items each.
+
+* ours: the SDK's decode step for that answer (msgspec into our frozen models, aware datetimes);
+* qiskit-ibm-runtime: what it does with such an answer. Workloads: ``Runtime.workloads_get``
+  returns ``response.json()``, so ``json.loads`` is all of it. Jobs: ``QiskitRuntimeService.jobs``
+  takes ``response.json()`` and builds one ``RuntimeJobV2`` per item (``_decode_job``); here with
+  ``backend=None``, since looking the backend up needs the network;
+* scaleway-async: ``unmarshal_ListJobsResponse(json.loads(body))``, as ``list_jobs`` does;
+* for reference: ``json.loads`` alone, and plain msgspec structs with the same fields and no
+  hooks (the floor of the call-overhead benchmark).
+
+Times are CPU time of the decoding thread (other processes on the machine do not count), with
+the garbage collector off while timing, as ``timeit`` does (this process imports every peer,
+whose objects would otherwise make each full collection slow). The decoders take turns, each
+running in a loop of about 0.15 s, several times, and the best loop counts.
+
+    python benchmarks/bench_decode.py [--quick] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from _common import Report, Row, import_peer, parse_args
+from _contenders import floor_page_decoders as floor_decoders
+from _contenders import qiskit_runtime_client
+from _documents import ibm_jobs_page, ibm_workloads_page, scaleway_jobs_page
+
+from qruntime_async._codec import decode
+from qruntime_async.ibm.models import JobsPage, WorkloadsPage
+from qruntime_async.scaleway.models import ListJobsResponse, decode_compat
+
+TARGET = 3.0
+ITEMS = 1000
+
+
+def loop_count(fn: Callable[[], Any], budget: float) -> int:
+    """How many calls of ``fn`` take about ``budget`` seconds."""
+    fn()
+    t0 = time.thread_time()
+    fn()
+    once = max(time.thread_time() - t0, 1e-6)
+    return max(1, int(budget / once))
+
+
+def best_times(
+    decoders: Sequence[tuple[str, Callable[[], Any]]], repeats: int, budget: float = 0.15
+) -> dict[str, float]:
+    """Best CPU seconds per call of each decoder; the decoders take turns in every repeat."""
+    counts = {name: loop_count(fn, budget) for name, fn in decoders}
+    best = dict.fromkeys(counts, math.inf)
+    for _ in range(repeats):
+        for name, fn in decoders:
+            number = counts[name]
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.thread_time()
+                for _ in range(number):
+                    fn()
+                elapsed = time.thread_time() - t0
+            finally:
+                gc.enable()
+            best[name] = min(best[name], elapsed / number)
+    return best
+
+
+def qiskit_jobs_builder() -> tuple[Callable[[bytes], Any] | None, str | None]:
+    """json.loads + RuntimeJobV2 per item, as QiskitRuntimeService.jobs does."""
+    job_mod, why = import_peer("qiskit_ibm_runtime.runtime_job_v2")
+    if job_mod is None:
+        return None, why
+    try:
+        client = qiskit_runtime_client("http://127.0.0.1:9/runtime")
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    runtime_job = job_mod.RuntimeJobV2
+
+    def build(body: bytes) -> Any:
+        page = json.loads(body)
+        return [
+            runtime_job(
+                backend=None,
+                api_client=client,
+                service=None,
+                job_id=raw["id"],
+                program_id=raw.get("program", {}).get("id", ""),
+                creation_date=raw.get("created", None),
+                image=raw.get("runtime"),
+                session_id=raw.get("session_id"),
+                tags=raw.get("tags"),
+                private=raw.get("private", False),
+            )
+            for raw in page["jobs"]
+        ]
+
+    return build, None
+
+
+def scaleway_builder() -> tuple[Callable[[bytes], Any] | None, str | None]:
+    marshalling, why = import_peer("scaleway_async.qaas.v1alpha1.marshalling")
+    if marshalling is None:
+        return None, why
+    unmarshal = marshalling.unmarshal_ListJobsResponse
+
+    def build(body: bytes) -> Any:
+        return unmarshal(json.loads(body))
+
+    return build, None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(__doc__.splitlines()[0], argv)
+    repeats = 3 if args.quick else 7
+    report = Report("decode")
+    workloads = ibm_workloads_page(ITEMS)
+    jobs = ibm_jobs_page(ITEMS)
+    scw_jobs = scaleway_jobs_page(ITEMS)
+    print(
+        f"pages of {ITEMS} items: IBM workloads {len(workloads):,} B, IBM jobs {len(jobs):,} B, "
+        f"Scaleway jobs {len(scw_jobs):,} B"
+    )
+
+    # Sanity: every decoder reads every item.
+    assert len(decode(workloads, WorkloadsPage).workloads) == ITEMS
+    assert len(decode(jobs, JobsPage).jobs) == ITEMS
+    assert len(decode_compat(scw_jobs, ListJobsResponse).jobs) == ITEMS
+
+    qiskit_jobs, qiskit_why = qiskit_jobs_builder()
+    scw_build, scw_why = scaleway_builder()
+    if qiskit_jobs is None:
+        report.note(f"qiskit-ibm-runtime not measured: {qiskit_why}")
+    if scw_build is None:
+        report.note(f"scaleway-async not measured: {scw_why}")
+
+    cases: list[tuple[str, bytes, Callable[[], Any], list[tuple[str, Callable[[], Any] | None]]]]
+    cases = [
+        (
+            "IBM workloads page",
+            workloads,
+            lambda: decode(workloads, WorkloadsPage),
+            [
+                ("qiskit-ibm-runtime (json.loads)", lambda: json.loads(workloads)),
+            ],
+        ),
+        (
+            "IBM jobs page",
+            jobs,
+            lambda: decode(jobs, JobsPage),
+            [
+                (
+                    "qiskit-ibm-runtime (json.loads + RuntimeJobV2)",
+                    None if qiskit_jobs is None else (lambda: qiskit_jobs(jobs)),
+                ),
+            ],
+        ),
+        (
+            "Scaleway jobs page",
+            scw_jobs,
+            lambda: decode_compat(scw_jobs, ListJobsResponse),
+            [
+                (
+                    "scaleway-async (json.loads + unmarshal)",
+                    None if scw_build is None else (lambda: scw_build(scw_jobs)),
+                ),
+            ],
+        ),
+    ]
+    for title, body, ours_fn, peers in cases:
+        floor_decoder = floor_decoders[title]
+        decoders: list[tuple[str, Callable[[], Any]]] = [
+            ("qruntime_async", ours_fn),
+            ("plain msgspec structs (floor)", lambda d=floor_decoder, b=body: d.decode(b)),
+        ]
+        if not any(name.endswith("(json.loads)") for name, _ in peers):
+            decoders.append(("json.loads alone", lambda b=body: json.loads(b)))
+        decoders += [(name, fn) for name, fn in peers if fn is not None]
+        times = best_times(decoders, repeats)
+        print(f"{title}:")
+        for name, _ in decoders:
+            print(f"  {name:48} {times[name] * 1e3:8.2f} ms")
+        for name, fn in peers:
+            if fn is None:
+                print(f"  {name:48} not run")
+        ours = times["qruntime_async"]
+        measured = [(name, times[name]) for name, fn in peers if fn is not None]
+        refs = "; ".join(
+            f"{name} {times[name] * 1e3:.2f} ms"
+            for name in ("json.loads alone", "plain msgspec structs (floor)")
+            if name in times
+        )
+        if measured:
+            _, best_seconds = min(measured, key=lambda item: item[1])
+            ratio = best_seconds / ours
+            others = "; ".join(f"{n} {t * 1e3:.2f} ms" for n, t in measured)
+            report.add(
+                Row(
+                    benchmark=f"decode a {ITEMS:,}-item {title}",
+                    ours=f"{ours * 1e3:.2f} ms",
+                    others=f"{others}; {refs}",
+                    ratio=ratio,
+                    target=f">= {TARGET:g}x faster than the best peer",
+                    met=ratio >= TARGET,
+                )
+            )
+        else:
+            report.add(
+                Row(
+                    benchmark=f"decode a {ITEMS:,}-item {title}",
+                    ours=f"{ours * 1e3:.2f} ms",
+                    others=f"no peer measured; {refs}",
+                    ratio=None,
+                    target=f">= {TARGET:g}x faster than the best peer",
+                    met=None,
+                )
+            )
+    report.finish(args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
