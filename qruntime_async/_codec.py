@@ -16,6 +16,7 @@ import inspect
 import re
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, TypeVar
 
@@ -147,6 +148,25 @@ def make_utc(self: Model) -> None:
             force_setattr(self, name, value.astimezone(_UTC))
 
 
+def _compile_make_utc(names: tuple[str, ...]) -> Callable[[Model], None]:
+    """:func:`make_utc` unrolled for one model's fields: it runs once per decoded object."""
+    for name in names:
+        if not name.isidentifier():
+            return make_utc
+    lines = ["def __post_init__(self):"]
+    for name in names:
+        lines += [
+            f"    v = self.{name}",
+            "    if v is not None and v.tzinfo is not UTC:",
+            f"        setattr(self, {name!r}, "
+            "v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC))",
+        ]
+    namespace: dict[str, Any] = {"UTC": _UTC, "setattr": force_setattr}
+    exec("\n".join(lines), namespace)
+    function: Callable[[Model], None] = namespace["__post_init__"]
+    return function
+
+
 class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
     """Base of every model: frozen, keyword-only, unknown fields ignored, aware datetimes.
 
@@ -168,7 +188,7 @@ class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
         )
         cls.__utc_fields__ = names
         if names and getattr(cls, "__post_init__", None) is None:
-            cls.__post_init__ = make_utc  # type: ignore[attr-defined]
+            cls.__post_init__ = _compile_make_utc(names)  # type: ignore[attr-defined]
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
