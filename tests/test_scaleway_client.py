@@ -718,10 +718,14 @@ async def test_create_session_minimal_body_and_explicit_project(
     # Every create carries its own random deduplication id.
     assert re.fullmatch(r"[0-9a-f]{32}", first.pop("deduplication_id"))
     assert second.pop("deduplication_id") != first.get("deduplication_id")
-    assert first == second == {
-        "project_id": "3j336ee9-dff0-4732-8c5a-bc4f2031ddd3",
-        "platform_id": PLATFORM,
-    }
+    assert (
+        first
+        == second
+        == {
+            "project_id": "3j336ee9-dff0-4732-8c5a-bc4f2031ddd3",
+            "platform_id": PLATFORM,
+        }
+    )
 
 
 async def test_create_session_mistakes_fail_before_any_request(api: FakeAPI) -> None:
