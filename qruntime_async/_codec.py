@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import inspect
+import keyword
 import re
 import types
 import typing
@@ -112,17 +113,24 @@ def _enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
 
 
-_DATETIME_RE = re.compile(r"\bdatetime\b")
+# An optional timestamp field, written out: ``datetime``, ``datetime | None``, ``Optional[...]``.
+_DATETIME_ANNOTATION = re.compile(
+    r"(?:(?:datetime\.)?datetime(?:\s*\|\s*None)?"
+    r"|None\s*\|\s*(?:datetime\.)?datetime"
+    r"|(?:typing\.)?Optional\[(?:datetime\.)?datetime\])\Z"
+)
 
 
-def _mentions_datetime(annotation: Any) -> bool:
+def _is_datetime_field(annotation: Any) -> bool:
+    """True for ``datetime`` and ``datetime | None`` (not containers, not ClassVars)."""
     if isinstance(annotation, str):  # postponed annotations (``from __future__ import ...``)
-        return _DATETIME_RE.search(annotation) is not None
+        return _DATETIME_ANNOTATION.match(annotation.strip()) is not None
     if annotation is datetime:
         return True
     origin = typing.get_origin(annotation)
     if origin is typing.Union or origin is types.UnionType:
-        return any(arg is datetime for arg in typing.get_args(annotation))
+        args = typing.get_args(annotation)
+        return datetime in args and all(a is datetime or a is type(None) for a in args)
     return False
 
 
@@ -151,8 +159,8 @@ def make_utc(self: Model) -> None:
 def _compile_make_utc(names: tuple[str, ...]) -> Callable[[Model], None]:
     """:func:`make_utc` unrolled for one model's fields: it runs once per decoded object."""
     for name in names:
-        if not name.isidentifier():
-            return make_utc
+        if not name.isidentifier() or keyword.iskeyword(name):
+            return _mark(make_utc)
     lines = ["def __post_init__(self):"]
     for name in names:
         lines += [
@@ -164,6 +172,19 @@ def _compile_make_utc(names: tuple[str, ...]) -> Callable[[Model], None]:
     namespace: dict[str, Any] = {"UTC": _UTC, "setattr": force_setattr}
     exec("\n".join(lines), namespace)
     function: Callable[[Model], None] = namespace["__post_init__"]
+    return _mark(function)
+
+
+def _mark(function: Callable[[Model], None]) -> Callable[[Model], None]:
+    # Tells a subclass that this post-init only fixes timestamps, so it may be regenerated
+    # for the subclass's own fields.
+    def post_init(self: Model) -> None:
+        function(self)
+
+    if function is make_utc:
+        post_init.__qruntime_make_utc__ = True  # type: ignore[attr-defined]
+        return post_init
+    function.__qruntime_make_utc__ = True  # type: ignore[attr-defined]
     return function
 
 
@@ -184,10 +205,13 @@ class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
         names = tuple(
             name
             for name, annotation in annotations.items()
-            if not name.startswith("__") and _mentions_datetime(annotation)
+            if not name.startswith("__") and _is_datetime_field(annotation)
         )
         cls.__utc_fields__ = names
-        if names and getattr(cls, "__post_init__", None) is None:
+        inherited = getattr(cls, "__post_init__", None)
+        # A post-init written by hand calls make_utc itself; a generated one is regenerated
+        # so that it covers this class's own timestamp fields too.
+        if names and (inherited is None or getattr(inherited, "__qruntime_make_utc__", False)):
             cls.__post_init__ = _compile_make_utc(names)  # type: ignore[attr-defined]
 
 
@@ -221,6 +245,15 @@ def decode(
         result: T = _decoder(type_).decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise _decode_error(exc, data, type_, method, url) from None
+    except OverflowError as exc:
+        # A timestamp that cannot be expressed in UTC (e.g. year 1 with a positive offset).
+        raise ResponseDecodeError(
+            f"a value is out of range: {exc}",
+            expected=_type_name(type_),
+            body=_excerpt(data),
+            method=method,
+            url=url,
+        ) from None
     except UnicodeDecodeError as exc:
         raise ResponseDecodeError(
             f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})",

@@ -134,7 +134,7 @@ class PollPolicy:
         jitter = _number("jitter", self.jitter, minimum=0.0)
         if jitter >= 1.0:
             raise ValueError(f"jitter must be < 1, got {self.jitter!r}")
-        _validate_timeout("timeout", self.timeout)
+        object.__setattr__(self, "timeout", _validate_timeout("timeout", self.timeout))
         if not isinstance(self.state_intervals, tuple):
             raise ValueError("state_intervals must be a tuple of (state, seconds) pairs")
         for pair in self.state_intervals:
@@ -547,6 +547,7 @@ class WatchGroup(Generic[R]):
         self._started: float | None = None
         self._real_started: float | None = None
         self._expect_more = bool(expect_more)
+        self._finished = False
         self.stats = WatchStats()
         self.add(*ids)
 
@@ -568,8 +569,8 @@ class WatchGroup(Generic[R]):
 
     def add(self, *ids: str) -> None:
         """Watch more resources; they are polled at once, even while the group is sleeping."""
-        if self._closed:
-            raise RuntimeError("the watch group is closed")
+        if self._closed or self._finished:
+            raise RuntimeError("the watch group is closed (its iteration has ended)")
         fresh = False
         for resource_id in ids:
             if not isinstance(resource_id, str) or not resource_id:
@@ -627,12 +628,19 @@ class WatchGroup(Generic[R]):
         started = self._started
         timeout = self._policy.timeout
         # Ids due within this window share a tick instead of each waking the loop.
-        window = self._policy.min_interval
+        window = self._policy.min_interval / 2
         try:
             while (self._entries or self._expect_more) and not self._closed:
                 if not self._entries:
-                    # Waiting for add() or done_adding(), which wake this nap.
-                    await self._nap(math.inf)
+                    # Waiting for add() or done_adding(), which wake this nap; a timeout still
+                    # bounds the wait.
+                    if timeout is None:
+                        await self._nap(math.inf)
+                        continue
+                    left = timeout - (clock() - started)
+                    if left <= _DEADLINE_SLACK:
+                        raise self._timeout_error(timeout)
+                    await self._nap(left)
                     continue
                 now = clock()
                 if (
@@ -662,6 +670,7 @@ class WatchGroup(Generic[R]):
                     raise self._timeout_error(timeout)
         finally:
             self._iterator = None
+            self._finished = not self._entries or self._closed
 
     def _hard_deadline(self) -> float | None:
         # On anyio's (real) clock: when the group's timeout, plus a little grace, runs out.
@@ -784,8 +793,9 @@ class WatchGroup(Generic[R]):
                 del entries[rid]
                 continue
             estimate = hint(snapshot) if hint is not None else None
-            entry.due = tick_started + policy._delay(
-                entry.attempt, elapsed, _policy_state(key), estimate, None
-            )
+            delay = policy._delay(entry.attempt, elapsed, _policy_state(key), estimate, None)
+            # A fixed rate from the tick's start, but never less than the policy's floor of
+            # rest after a slow tick: a struggling server is not polled back to back.
+            entry.due = max(tick_started + delay, now + policy.min_interval)
         self.stats.events += len(events)
         return events

@@ -101,11 +101,12 @@ async def submit_exactly_once(
     key: str,
     policy: SubmitPolicy,
     what: str = "job",
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
 ) -> T:
     """Create once: on an ambiguous failure, adopt what ``find`` finds, or create again.
 
-    A job is created again only when every lookup over the settle window answered and found
-    nothing. When the lookups themselves fail, whether the job exists is unknown:
+    A job is created again only when the lookups over the settle window found nothing and the
+    last of them answered. When that last lookup failed, whether the job exists is unknown:
     :class:`~qruntime_async.errors.SubmissionError` is raised with the idempotency key, so the
     caller can look it up later instead of risking a duplicate.
     """
@@ -124,7 +125,7 @@ async def submit_exactly_once(
                 key,
                 type(exc).__name__,
             )
-        found, lookup_error = await _settled_lookup(find, policy)
+        found, lookup_error = await _settled_lookup(find, policy, sleep)
         if found is not None:
             logger.info("%s with idempotency key %s exists: adopting it", what, key)
             return found
@@ -144,14 +145,16 @@ async def submit_exactly_once(
 
 
 async def _settled_lookup(
-    find: Callable[[], Awaitable[T | None]], policy: SubmitPolicy
+    find: Callable[[], Awaitable[T | None]],
+    policy: SubmitPolicy,
+    sleep: Callable[[float], Awaitable[None]],
 ) -> tuple[T | None, QRuntimeError | None]:
     """``(found, None)``, ``(None, None)`` when certainly absent, ``(None, error)`` when unknown."""
     pause = policy.settle / policy.lookups
     failure: QRuntimeError | None = None
     for _ in range(policy.lookups):
         if pause > 0:
-            await anyio.sleep(pause)
+            await sleep(pause)
         try:
             found = await find()
         except (APIConnectionError, APIStatusError, ResponseDecodeError) as exc:

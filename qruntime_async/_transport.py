@@ -923,13 +923,14 @@ class BaseClient:
         remaining = self._shared.paused_until - time.monotonic()
         if remaining <= 0:
             return
-        if (
+        past_deadline = (
             policy.deadline is not None
             and time.monotonic() - started + remaining >= policy.deadline
-        ):
+        )
+        if past_deadline or remaining > policy.retry_after_cap:
             raise RateLimitError(
                 f"the client is paused for {remaining:.2f} s by the server's rate limit, "
-                "longer than this call's deadline allows",
+                "longer than this call's retry policy allows it to wait",
                 status=429,
                 retry_after=remaining,
             )

@@ -323,7 +323,9 @@ def _aware_datetime(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
     if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"give a time zone (e.g. {text}Z): {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"give a time with a zone, e.g. 2024-01-01T00:00:00Z, not {text!r}"
+        )
     return value
 
 

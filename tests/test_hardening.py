@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, ClassVar
 
 import anyio
+import msgspec
 import pytest
 from aiohttp import web
 
@@ -19,8 +21,11 @@ from qruntime_async import (
     WatchGroup,
     errors,
 )
+from qruntime_async._codec import Model, decode
 from qruntime_async._submit import submit_exactly_once
 from qruntime_async.emulator import Emulator, EmulatorConfig
+from qruntime_async.ibm.models import Job as IBMJob
+from qruntime_async.scaleway.models import Job as ScalewayJob
 
 SECRET = "scw-secret-for-hardening-tests"
 JOB = "3f3d4c2e-5a8b-4c1d-9e2f-0a1b2c3d4e5f"
@@ -231,3 +236,48 @@ async def test_closing_ends_a_wait_with_a_long_poll_interval_and_a_queued_submis
             results = await asyncio.gather(waiting, queued, return_exceptions=True)
         assert [type(r) for r in results] == [errors.ClientClosedError] * 2
         assert len(emu.ibm_jobs()) == 1
+
+
+# -- Models defined by users on top of ours -------------------------------------------------------
+def test_a_subclass_with_its_own_timestamps_gets_them_in_utc() -> None:
+    class ArchivedJob(ScalewayJob, frozen=True):
+        archived_at: datetime | None = None
+
+    job = decode(
+        b'{"id": "j", "created_at": "2024-01-01T10:00:00+02:00",'
+        b' "archived_at": "2024-01-02 00:00:00"}',
+        ArchivedJob,
+    )
+    assert job.created_at == datetime(2024, 1, 1, 8, tzinfo=timezone.utc)
+    assert job.archived_at == datetime(2024, 1, 2, tzinfo=timezone.utc)
+    assert job.archived_at is not None
+    assert job.archived_at.tzinfo is timezone.utc
+
+
+def test_containers_of_timestamps_and_keyword_names_are_left_alone() -> None:
+    class Log(Model, frozen=True):
+        EPOCH: ClassVar[datetime] = datetime(1970, 1, 1)
+        stamps: list[datetime] = msgspec.field(default_factory=list)
+
+    log = decode(b'{"stamps": ["2024-01-01T00:00:00"]}', Log)
+    assert log.stamps == [datetime(2024, 1, 1)]  # a list is data, not a field to convert
+    keyworded = msgspec.defstruct(
+        "Keyworded", [("from", datetime | None, None)], bases=(Model,), frozen=True
+    )
+    value = decode(b'{"from": "2024-01-01 00:00:00"}', keyworded)
+    assert getattr(value, "from").tzinfo is not None
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_timestamp_outside_utcs_range_is_a_decode_error(stamp: str) -> None:
+    with pytest.raises(errors.ResponseDecodeError, match="out of range"):
+        decode(('{"id": "j", "created": "' + stamp + '"}').encode(), IBMJob)
+
+
+async def test_a_pause_longer_than_a_calls_cap_fails_that_call_at_once(server: Server) -> None:
+    patient = RetryPolicy(max_retries=0, retry_after_cap=7200)
+    async with scw(server) as client:
+        with pytest.raises(errors.RateLimitError):
+            await client.with_options(retry=patient).jobs.get("limited")  # pauses for 3600 s
+        with anyio.fail_after(5), pytest.raises(errors.RateLimitError, match="paused"):
+            await client.jobs.get("fine")  # its own cap is 60 s

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import math
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -785,3 +787,66 @@ async def test_group_follows_server_hints_per_resource() -> None:
     await drain(group)
 
     assert [t for _, t in calls] == [0.0, 10.0, 20.0]
+
+
+# -- edges of the group's schedule -----------------------------------------------------------------
+
+
+async def test_a_group_expecting_more_still_honours_its_timeout() -> None:
+    time = FakeTime()
+    server = SessionServer({"a": ["Completed"]})
+    group = group_of(server, time, ["a"], expect_more=True, timeout=5.0)
+    seen: list[str] = []
+
+    async def follow() -> None:
+        async with group:
+            async for event in group:
+                seen.append(event.id)
+
+    with pytest.raises(WaitTimeoutError):
+        await follow()
+    assert seen == ["a"]  # then it waited for more ids, until the timeout
+    assert time.now == pytest.approx(5.0)
+    with pytest.raises(RuntimeError, match="closed"):
+        group.add("b")
+
+
+async def test_ids_added_after_the_group_finished_are_refused() -> None:
+    time = FakeTime()
+    server = SessionServer({"a": ["Completed"]})
+    group = group_of(server, time, ["a"])
+    await drain(group)
+    with pytest.raises(RuntimeError, match="closed"):
+        group.add("late")
+
+
+async def test_a_slow_server_still_gets_a_rest_between_ticks() -> None:
+    time = FakeTime()
+    starts: list[float] = []
+
+    async def slow_get(rid: str) -> Job:
+        starts.append(time.now)
+        time.now += 0.3  # each request takes longer than the interval
+        return Job(id=rid, status="Running" if len(starts) < 5 else "Completed")
+
+    group = WatchGroup(
+        ["a"],
+        get_one=slow_get,
+        is_final=is_final,
+        policy=PollPolicy(interval=0.2, multiplier=1.0, min_interval=0.1, jitter=0.0),
+        sleep=time.sleep,
+        clock=time.clock,
+    )
+    async with group:
+        async for _ in group:
+            pass
+    gaps = [later - (earlier + 0.3) for earlier, later in itertools.pairwise(starts)]
+    assert len(starts) == 5
+    assert all(gap >= 0.1 - 1e-9 for gap in gaps), gaps
+
+
+def test_a_timedelta_timeout_is_stored_as_seconds() -> None:
+    policy = PollPolicy(timeout=timedelta(seconds=90))
+    assert policy.timeout == 90.0
+    assert policy.with_timeout(timedelta(minutes=2)).timeout == 120.0
+    assert policy.delay(1, elapsed=89.9) == pytest.approx(0.1)

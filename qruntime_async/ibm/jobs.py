@@ -138,7 +138,12 @@ class Jobs:
             return None
 
         answer = await submit_exactly_once(
-            create_once, find, key=key, policy=client.submit_policy, what="IBM job"
+            create_once,
+            find,
+            key=key,
+            policy=client.submit_policy,
+            what="IBM job",
+            sleep=client._sleep,
         )
         for notice in answer.notices:
             logger.warning("job %s: %s", answer.id, notice)

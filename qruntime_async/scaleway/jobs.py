@@ -172,7 +172,12 @@ class Jobs:
             return next((job for job in page.jobs if job.tags and tag in job.tags), None)
 
         return await submit_exactly_once(
-            create_once, find, key=key, policy=client.submit_policy, what="Scaleway job"
+            create_once,
+            find,
+            key=key,
+            policy=client.submit_policy,
+            what="Scaleway job",
+            sleep=client._sleep,
         )
 
     @staticmethod

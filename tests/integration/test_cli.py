@@ -128,7 +128,7 @@ def test_ibm_workloads_list_by_creation_time(qruntime_emulator: Emulator) -> Non
     assert json.loads(out) == []
     code, _, err = run("ibm", "workloads", "list", "--created-after", "2000-01-01", *args)
     assert code == 2
-    assert "time zone" in err
+    assert "zone" in err
 
 
 def test_ibm_workloads_list_admin(qruntime_emulator: Emulator) -> None:
