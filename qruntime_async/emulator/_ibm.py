@@ -1422,6 +1422,28 @@ class IbmService:
 
         return self._workloads(request, keep, allow_user_filter=True)
 
+    def _workload_page(
+        self,
+        candidates: Iterable[tuple[tuple[float, int], Callable[[], dict[str, Any]]]],
+        after: float | None,
+        before: float | None,
+        order: str,
+        limit: int,
+        cursor: dict[str, Any] | None,
+    ) -> web.Response:
+        """One page of workloads when no filter needs a rendered workload."""
+        rows = [
+            (key, make)
+            for key, make in candidates
+            if (after is None or key[0] >= after - 1e-6)
+            and (before is None or key[0] <= before + 1e-6)
+        ]
+        rows.sort(key=lambda r: r[0], reverse=order == "desc")
+        keys = [r[0] for r in rows]
+        begin, end = self._page_bounds(keys, order, limit, cursor)
+        page = [(key, make()) for key, make in rows[begin:end]]
+        return self._workloads_response(page, len(rows), limit, order, begin, end)
+
     def _workloads(
         self,
         request: web.Request,
@@ -1480,6 +1502,10 @@ class IbmService:
                 if keep(s.instance, s.user_id) and (user_filter is None or s.user_id == user_filter)
             ),
         ]
+        renders_to_filter = bool(backend or mode or statuses or tags or search)
+        if not renders_to_filter:
+            # Only the keys decide the page: render just the workloads on it.
+            return self._workload_page(candidates, after, before, order, limit, cursor)
         for key, make in candidates:
             if after is not None and key[0] < after - 1e-6:
                 continue
@@ -1503,20 +1529,34 @@ class IbmService:
             rows.append((key, w))
         rows.sort(key=lambda r: r[0], reverse=order == "desc")
         keys = [r[0] for r in rows]
+        begin, end = self._page_bounds(keys, order, limit, cursor)
+        return self._workloads_response(rows[begin:end], len(rows), limit, order, begin, end)
+
+    @staticmethod
+    def _page_bounds(
+        keys: list[tuple[float, int]], order: str, limit: int, cursor: dict[str, Any] | None
+    ) -> tuple[int, int]:
         if cursor is None:
-            begin, end = 0, min(limit, len(rows))
-        else:
-            ck = (float(cursor["t"]), int(cursor["s"]))
-            if cursor["d"] == "n":
-                begin = _first_after(keys, ck, order)
-                end = min(begin + limit, len(rows))
-            else:
-                end = _first_after(keys, ck, order, inclusive=True)
-                begin = max(0, end - limit)
-        page = rows[begin:end]
+            return 0, min(limit, len(keys))
+        ck = (float(cursor["t"]), int(cursor["s"]))
+        if cursor["d"] == "n":
+            begin = _first_after(keys, ck, order)
+            return begin, min(begin + limit, len(keys))
+        end = _first_after(keys, ck, order, inclusive=True)
+        return max(0, end - limit), end
+
+    def _workloads_response(
+        self,
+        page: list[tuple[tuple[float, int], dict[str, Any]]],
+        total: int,
+        limit: int,
+        order: str,
+        begin: int,
+        end: int,
+    ) -> web.Response:
         out: dict[str, Any] = {
             "workloads": [w for _, w in page],
-            "count": len(rows),
+            "count": total,
             "limit": limit,
         }
         if page and begin > 0:
@@ -1524,7 +1564,7 @@ class IbmService:
             out["previous"] = self.ctx.cursors.encode(
                 {"d": "p", "o": order, "t": first[0], "s": first[1]}
             )
-        if page and end < len(rows):
+        if page and end < total:
             last = page[-1][0]
             out["next"] = self.ctx.cursors.encode(
                 {"d": "n", "o": order, "t": last[0], "s": last[1]}
