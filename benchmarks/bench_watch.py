@@ -103,6 +103,14 @@ def epoch(value: datetime | None) -> float | None:
 Watcher = Callable[[list[str], str, Outcome], Awaitable[None]]
 
 
+def ibm_ended(job: Any) -> datetime | None:
+    return job.ended  # type: ignore[no-any-return]
+
+
+def scw_ended(job: Any) -> datetime | None:
+    return job.updated_at  # type: ignore[no-any-return]
+
+
 async def scenario(
     ctl: Control,
     provider: str,
@@ -152,16 +160,18 @@ async def scenario(
     return out
 
 
-# -- IBM -----------------------------------------------------------------------------------
+# -- ours, for either provider -------------------------------------------------------------
+
+Client = IBMRuntimeClient | ScalewayQaaSClient
 
 
-def ibm_client(emu: EmulatorProcess) -> IBMRuntimeClient:
-    return IBMRuntimeClient(token=IBM_TOKEN, instance=IBM_INSTANCE, base_url=emu.ibm_url)
+def group_watcher(
+    make_client: Callable[[], Client], ended_of: Callable[[Any], datetime | None], timeout: float
+) -> Watcher:
+    """Our group watcher: one listing of the session a tick."""
 
-
-def ibm_group(emu: EmulatorProcess, timeout: float) -> Watcher:
     async def run(ids: list[str], session_id: str, out: Outcome) -> None:
-        async with ibm_client(emu) as client:
+        async with make_client() as client:
             group = client.jobs.watch_many(
                 ids, session_id=session_id, policy=POLICY, timeout=timeout
             )
@@ -169,7 +179,7 @@ def ibm_group(emu: EmulatorProcess, timeout: float) -> Watcher:
                 async for event in group:
                     if event.final and event.snapshot is not None:
                         out.noticed[event.id] = time.monotonic()
-                        ended = epoch(event.snapshot.ended)
+                        ended = epoch(ended_of(event.snapshot))
                         if ended is not None:
                             out.ended[event.id] = ended
             out.ticks = group.stats.ticks
@@ -177,20 +187,31 @@ def ibm_group(emu: EmulatorProcess, timeout: float) -> Watcher:
     return run
 
 
-def ibm_each(emu: EmulatorProcess, timeout: float) -> Watcher:
+def each_watcher(
+    make_client: Callable[[], Client], ended_of: Callable[[Any], datetime | None], timeout: float
+) -> Watcher:
+    """Per-job polling with our poller and the same policy."""
+
     async def run(ids: list[str], session_id: str, out: Outcome) -> None:
-        async with ibm_client(emu) as client:
+        async with make_client() as client:
 
             async def one(job_id: str) -> None:
                 job = await client.jobs.wait(job_id, policy=POLICY, timeout=timeout)
                 out.noticed[job_id] = time.monotonic()
-                ended = epoch(job.ended)
+                ended = epoch(ended_of(job))
                 if ended is not None:
                     out.ended[job_id] = ended
 
             await asyncio.gather(*(one(job_id) for job_id in ids))
 
     return run
+
+
+# -- IBM -----------------------------------------------------------------------------------
+
+
+def ibm_client(emu: EmulatorProcess) -> IBMRuntimeClient:
+    return IBMRuntimeClient(token=IBM_TOKEN, instance=IBM_INSTANCE, base_url=emu.ibm_url)
 
 
 def qiskit_waiter(emu: EmulatorProcess, timeout: float) -> Watcher:
@@ -245,40 +266,6 @@ def scw_client(emu: EmulatorProcess) -> ScalewayQaaSClient:
     return ScalewayQaaSClient(
         secret_key=SCALEWAY_SECRET_KEY, project_id=SCALEWAY_PROJECT_ID, base_url=emu.url
     )
-
-
-def scw_group(emu: EmulatorProcess, timeout: float) -> Watcher:
-    async def run(ids: list[str], session_id: str, out: Outcome) -> None:
-        async with scw_client(emu) as client:
-            group = client.jobs.watch_many(
-                ids, session_id=session_id, policy=POLICY, timeout=timeout
-            )
-            async with group:
-                async for event in group:
-                    if event.final and event.snapshot is not None:
-                        out.noticed[event.id] = time.monotonic()
-                        ended = epoch(event.snapshot.updated_at)
-                        if ended is not None:
-                            out.ended[event.id] = ended
-            out.ticks = group.stats.ticks
-
-    return run
-
-
-def scw_each(emu: EmulatorProcess, timeout: float) -> Watcher:
-    async def run(ids: list[str], session_id: str, out: Outcome) -> None:
-        async with scw_client(emu) as client:
-
-            async def one(job_id: str) -> None:
-                job = await client.jobs.wait(job_id, policy=POLICY, timeout=timeout)
-                out.noticed[job_id] = time.monotonic()
-                ended = epoch(job.updated_at)
-                if ended is not None:
-                    out.ended[job_id] = ended
-
-            await asyncio.gather(*(one(job_id) for job_id in ids))
-
-    return run
 
 
 def scaleway_async_waiter(emu: EmulatorProcess, timeout: float) -> Watcher:
@@ -358,10 +345,18 @@ async def main(argv: Sequence[str] | None = None) -> int:
             print("Scaleway:")
             scw = [
                 await scenario(
-                    ctl, "scaleway", n_scw, "qruntime_async watch_many", scw_group(emu, timeout)
+                    ctl,
+                    "scaleway",
+                    n_scw,
+                    "qruntime_async watch_many",
+                    group_watcher(lambda: scw_client(emu), scw_ended, timeout),
                 ),
                 await scenario(
-                    ctl, "scaleway", n_scw, "qruntime_async per-job wait", scw_each(emu, timeout)
+                    ctl,
+                    "scaleway",
+                    n_scw,
+                    "qruntime_async per-job wait",
+                    each_watcher(lambda: scw_client(emu), scw_ended, timeout),
                 ),
                 await scenario(
                     ctl,
@@ -374,10 +369,18 @@ async def main(argv: Sequence[str] | None = None) -> int:
             print("IBM:")
             ibm = [
                 await scenario(
-                    ctl, "ibm", n_ibm, "qruntime_async watch_many", ibm_group(emu, timeout)
+                    ctl,
+                    "ibm",
+                    n_ibm,
+                    "qruntime_async watch_many",
+                    group_watcher(lambda: ibm_client(emu), ibm_ended, timeout),
                 ),
                 await scenario(
-                    ctl, "ibm", n_ibm, "qruntime_async per-job wait", ibm_each(emu, timeout)
+                    ctl,
+                    "ibm",
+                    n_ibm,
+                    "qruntime_async per-job wait",
+                    each_watcher(lambda: ibm_client(emu), ibm_ended, timeout),
                 ),
                 await scenario(
                     ctl,
