@@ -36,9 +36,18 @@ import anyio
 import anyio.lowlevel
 
 from . import _constants as C
+from ._paging import AsyncPager
 from .errors import WaitTimeoutError
 
-__all__ = ["PollPolicy", "WatchEvent", "WatchGroup", "WatchStats", "wait", "watch"]
+__all__ = [
+    "PollPolicy",
+    "WatchEvent",
+    "WatchGroup",
+    "WatchStats",
+    "listing_lookup",
+    "wait",
+    "watch",
+]
 
 R = TypeVar("R")
 
@@ -799,3 +808,27 @@ class WatchGroup(Generic[R]):
             entry.due = max(tick_started + delay, now + policy.min_interval)
         self.stats.events += len(events)
         return events
+
+
+def listing_lookup(
+    make_pager: Callable[[], AsyncPager[R]], id_of: Callable[[R], str]
+) -> Callable[[frozenset[str]], Awaitable[Mapping[str, R]]]:
+    """A :class:`WatchGroup` ``list_many`` that scans one listing for the watched ids.
+
+    ``make_pager()`` opens the listing (e.g. a session's jobs, best with ``read_ahead=True`` so
+    the next page is on its way while one is scanned); the scan stops as soon as every watched
+    id has been seen, and the pager is always closed.
+    """
+
+    async def lookup(wanted: frozenset[str]) -> Mapping[str, R]:
+        found: dict[str, R] = {}
+        async with make_pager() as pager:
+            async for item in pager:
+                rid = id_of(item)
+                if rid in wanted:
+                    found[rid] = item
+                    if len(found) == len(wanted):
+                        break
+        return found
+
+    return lookup

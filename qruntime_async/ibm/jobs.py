@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup, wait, watch
+from .._polling import PollPolicy, WatchGroup, listing_lookup, wait, watch
 from .._submit import idempotency_tag, new_idempotency_key, submit_exactly_once
 from .models import (
     CreateJobRequest,
@@ -386,19 +386,9 @@ class Jobs:
         self, session_id: str
     ) -> Callable[[frozenset[str]], Awaitable[Mapping[str, Job]]]:
         filters = {"session_id": session_id, "exclude_params": True}
-
-        async def list_session_jobs(wanted: frozenset[str]) -> Mapping[str, Job]:
-            found: dict[str, Job] = {}
-            # Read-ahead: the next page is on its way while this one is scanned.
-            pager = self._client._offset_pager(
+        return listing_lookup(
+            lambda: self._client._offset_pager(
                 "/jobs", None, filters, _MAX_PAGE_SIZE, None, None, True
-            )
-            async with pager:
-                async for job in pager:
-                    if job.id in wanted:
-                        found[job.id] = job
-                        if len(found) == len(wanted):
-                            break
-            return found
-
-        return list_session_jobs
+            ),
+            lambda job: job.id,
+        )

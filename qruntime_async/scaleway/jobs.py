@@ -11,7 +11,7 @@ import msgspec
 
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup, wait, watch
+from .._polling import PollPolicy, WatchGroup, listing_lookup, wait, watch
 from .._submit import idempotency_tag, new_idempotency_key, submit_exactly_once
 from .models import (
     CreateJobRequest,
@@ -391,20 +391,11 @@ class Jobs:
         list_many = None
         if session_id is not None:
             sid = v.resource_id("session_id", session_id)
+            list_many = listing_lookup(
+                lambda: self.list(session_id=sid, page_size=_WATCH_PAGE_SIZE, read_ahead=True),
+                lambda job: job.id,
+            )
 
-            async def list_session_jobs(wanted: frozenset[str]) -> Mapping[str, Job]:
-                found: dict[str, Job] = {}
-                # Read-ahead: the next page is on its way while this one is scanned.
-                pager = self.list(session_id=sid, page_size=_WATCH_PAGE_SIZE, read_ahead=True)
-                async with pager:
-                    async for job in pager:
-                        if job.id in wanted:
-                            found[job.id] = job
-                            if len(found) == len(wanted):
-                                break
-                return found
-
-            list_many = list_session_jobs
         return WatchGroup(
             ids,
             get_one=self.get,
