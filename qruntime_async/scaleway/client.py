@@ -6,7 +6,7 @@ import os
 import ssl as ssl_module
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
@@ -25,7 +25,14 @@ from .sessions import SessionContext, Sessions
 
 __all__ = ["ScalewayQaaSClient"]
 
-P = TypeVar("P")
+
+class _ListAnswer(Protocol):
+    # Every Scaleway list answer: the items plus the number of matches.
+    @property
+    def total_count(self) -> int | None: ...
+
+
+P = TypeVar("P", bound=_ListAnswer)
 T = TypeVar("T")
 
 _ENV_SECRET_KEY = "SCW_SECRET_KEY"
@@ -278,7 +285,6 @@ class ScalewayQaaSClient(BaseClient):
         *,
         cast_to: type[P],
         items: Callable[[P], Sequence[T]],
-        total_count: Callable[[P], object],
         filters: Mapping[str, Any],
         path_params: Mapping[str, object] | None = None,
         page_size: int,
@@ -298,7 +304,7 @@ class ScalewayQaaSClient(BaseClient):
             )
 
         strategy: PageNumberPaging[P, T] = PageNumberPaging(
-            items=items, total_count=total_count, page_size=page_size
+            items=items, total_count=lambda page: page.total_count, page_size=page_size
         )
         listing = (
             path.format_map(dict(path_params or {}))

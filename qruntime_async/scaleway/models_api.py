@@ -63,7 +63,6 @@ class Models:
             "/models",
             cast_to=ListModelsResponse,
             items=lambda page: page.models,
-            total_count=lambda page: page.total_count,
             filters=filters,
             page_size=page_size,
             limit=limit,

@@ -67,7 +67,6 @@ class Platforms:
             "/platforms",
             cast_to=ListPlatformsResponse,
             items=lambda page: page.platforms,
-            total_count=lambda page: page.total_count,
             filters=filters,
             page_size=page_size,
             limit=limit,

@@ -187,7 +187,6 @@ class Sessions:
             "/sessions",
             cast_to=ListSessionsResponse,
             items=lambda page: page.sessions,
-            total_count=lambda page: page.total_count,
             filters=filters,
             page_size=page_size,
             limit=limit,
