@@ -7,14 +7,15 @@ until they are final.
 """
 
 from ._codec import Duration
-from ._paging import AsyncPager, CursorPaging, OffsetPaging, Page, PageNumberPaging
+from ._config import ClientOptions, Limits, RequestEvent, ResponseEvent, Timeout
+from ._paging import AsyncPager, Page
 from ._polling import PollPolicy, WatchEvent, WatchGroup, WatchStats, wait, watch
 from ._retry import RetryPolicy
 from ._submit import RateLimiter, SubmitPolicy
-from ._transport import RequestEvent, ResponseEvent, Timeout
 from ._version import __version__
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -37,20 +38,20 @@ from .scaleway import ScalewayQaaSClient
 
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientOptions",
     "ConflictError",
-    "CursorPaging",
     "Duration",
     "IBMRuntimeClient",
+    "Limits",
     "NotFoundError",
-    "OffsetPaging",
     "Page",
-    "PageNumberPaging",
     "PagingError",
     "PermissionDeniedError",
     "PollPolicy",

@@ -52,8 +52,35 @@ IBM_DEFAULT_IAM_URL = "https://iam.cloud.ibm.com"
 IBM_DEFAULT_API_VERSION = "2025-05-01"
 # Refresh an IAM token this many seconds before it expires.
 IBM_IAM_REFRESH_MARGIN = 60.0
+# Used when the IAM answer says nothing about the token's lifetime (IAM tokens last an hour).
+IBM_IAM_DEFAULT_TOKEN_LIFETIME = 3600.0
 SCALEWAY_DEFAULT_BASE_URL = "https://api.scaleway.com"
 SCALEWAY_API_PREFIX = "/qaas/v1alpha1"
 
 # Response headers that may carry a request id, in order of preference.
 REQUEST_ID_HEADERS = ("x-request-id", "x-global-transaction-id", "x-correlation-id", "x-trace-id")
+
+# Paging. A listing remembers this many recent page tokens to notice a server going in circles,
+# and accepts this many empty pages in a row from a server that claims more items.
+PAGING_RECENT_TOKENS = 256
+PAGING_MAX_EMPTY_PAGES = 3
+# Page sizes: the default of every list call, and the largest page each listing serves.
+DEFAULT_PAGE_SIZE = 50
+IBM_JOBS_MAX_PAGE_SIZE = 200
+IBM_WORKLOADS_MAX_PAGE_SIZE = 1000
+SCALEWAY_MAX_PAGE_SIZE = 100
+# Following the jobs of one session lists them in pages this large (the largest served).
+IBM_WATCH_PAGE_SIZE = IBM_JOBS_MAX_PAGE_SIZE
+SCALEWAY_WATCH_PAGE_SIZE = SCALEWAY_MAX_PAGE_SIZE
+
+# Watching many resources: single fetches at once.
+DEFAULT_WATCH_CONCURRENCY = 16
+
+# Leaving a session block: closing, cancelling or terminating the session gets this long.
+SESSION_CLEANUP_TIMEOUT = 30.0
+
+# Exactly-once submission: create requests at most, the settle window (seconds) over which
+# lookups must keep finding nothing before a job is created again, and lookups in that window.
+SUBMIT_ATTEMPTS = 4
+SUBMIT_SETTLE = 2.0
+SUBMIT_LOOKUPS = 3

@@ -5,14 +5,14 @@ A list call returns an :class:`AsyncPager` at once (no request is sent yet). Ite
 :meth:`AsyncPager.pages` yields :class:`Page` objects whose opaque string tokens let a listing be
 resumed later, even in another process.
 
-The engine never sends HTTP itself: the provider module passes a ``fetch(params)`` coroutine that
-merges the paging parameters with its own filters, sends the request and returns the decoded page,
-and a strategy that knows how to read that page:
+The engine never sends HTTP itself: :func:`make_pager` is given a ``fetch(params)`` coroutine that
+merges the paging parameters with the listing's filters, sends the request and returns the decoded
+page, and the page type, which declares its scheme (see :mod:`._paging_schemes`):
 
-* :class:`CursorPaging`: the page carries the cursor of the next page (IBM workloads);
-* :class:`OffsetPaging`: ``offset``/``limit`` parameters and a ``count`` of matching items (IBM
-  jobs, IBM session jobs);
-* :class:`PageNumberPaging`: 1-based ``page``/``page_size`` and a ``total_count`` (Scaleway).
+* cursor: the page carries the cursor of the next page (IBM workloads);
+* offset: ``offset``/``limit`` parameters and a ``count`` of matching items (IBM jobs, IBM
+  session jobs);
+* page: 1-based ``page``/``page_size`` and a ``total_count`` (Scaleway).
 """
 
 from __future__ import annotations
@@ -26,11 +26,22 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeGuard, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 import msgspec
 
+from . import _constants as C
+from . import _validate as v
+from ._paging_schemes import (
+    CursorPaging,
+    CursorPosition,
+    ListPage,
+    OffsetPaging,
+    PageNumberPaging,
+    PagingStrategy,
+    strategy_for,
+)
 from .errors import PagingError
 
 __all__ = [
@@ -40,20 +51,17 @@ __all__ = [
     "Page",
     "PageNumberPaging",
     "PagingStrategy",
+    "make_pager",
 ]
 
 T = TypeVar("T")
 P = TypeVar("P")
 S = TypeVar("S")
 X = TypeVar("X")
-T_co = TypeVar("T_co", covariant=True)
-P_contra = TypeVar("P_contra", contravariant=True)
 
 _TOKEN_VERSION = 1
-# Enough to catch a server cycling through a handful of cursors without keeping every token of a
-# very long listing in memory.
-_RECENT_TOKENS = 256
-_DEFAULT_MAX_EMPTY_PAGES = 3
+_RECENT_TOKENS = C.PAGING_RECENT_TOKENS
+_DEFAULT_MAX_EMPTY_PAGES = C.PAGING_MAX_EMPTY_PAGES
 
 
 @dataclass(frozen=True)
@@ -74,260 +82,6 @@ class Page(Generic[T]):
     next_token: str | None
     total: int | None
     raw: Any
-
-
-class PagingStrategy(Protocol[P_contra, T_co, S]):
-    """How one wire scheme reads a decoded page of type ``P`` and moves to the next one.
-
-    ``S`` is the strategy's position in the listing (a cursor, an offset, a page number). It must
-    round-trip through :meth:`dump` and :meth:`load` as a small JSON-compatible mapping: the pager
-    turns it into the opaque string tokens users see.
-    """
-
-    @property
-    def kind(self) -> str:
-        """A short name of the scheme, written into tokens so that schemes cannot be mixed."""
-        ...
-
-    def start(self, want: int | None) -> S:
-        """The position of the first page; ``want`` is the item limit, if any."""
-        ...
-
-    def params(self, position: S, want: int | None) -> dict[str, Any]:
-        """The query parameters that fetch the page at ``position``.
-
-        ``want`` is how many more items the caller will take (None: all), so a strategy may ask
-        for a smaller page.
-        """
-        ...
-
-    def items(self, page: P_contra) -> Sequence[T_co]:
-        """The items of a decoded page."""
-        ...
-
-    def total(self, page: P_contra) -> int | None:
-        """The number of matching items, when the page says."""
-        ...
-
-    def advance(self, position: S, sent: Mapping[str, Any], page: P_contra) -> S | None:
-        """The position of the page after ``page`` (fetched with ``sent``), or None at the end."""
-        ...
-
-    def dump(self, position: S) -> dict[str, Any]:
-        """``position`` as a JSON-compatible mapping."""
-        ...
-
-    def load(self, data: Mapping[str, Any]) -> S:
-        """The position saved by :meth:`dump`; raises ValueError when ``data`` is not one."""
-        ...
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
-
-
-def _param_name(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _is_count(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _count(value: object) -> int | None:
-    # Counts are uint64 on Scaleway and may arrive as numeric strings.
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-class CursorPaging(Generic[P, T]):
-    """Opaque cursors: each page names the cursor of the next one; no cursor means the end.
-
-    ``param`` is the query parameter carrying the cursor (``next`` for IBM workloads). When
-    ``page_size`` is set it is sent as ``size_param`` (smaller near the pager's limit).
-    """
-
-    kind = "cursor"
-
-    def __init__(
-        self,
-        *,
-        items: Callable[[P], Sequence[T]],
-        next_cursor: Callable[[P], str | None],
-        param: str = "next",
-        page_size: int | None = None,
-        size_param: str = "limit",
-        total: Callable[[P], object] | None = None,
-    ) -> None:
-        self._items = items
-        self._next_cursor = next_cursor
-        self.param = _param_name("param", param)
-        self.page_size = None if page_size is None else _positive_int("page_size", page_size)
-        self.size_param = _param_name("size_param", size_param)
-        self._total = total
-
-    def start(self, want: int | None) -> str | None:
-        return None
-
-    def params(self, position: str | None, want: int | None) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        if position is not None:
-            params[self.param] = position
-        if self.page_size is not None:
-            params[self.size_param] = self.page_size if want is None else min(self.page_size, want)
-        return params
-
-    def items(self, page: P) -> Sequence[T]:
-        return self._items(page)
-
-    def total(self, page: P) -> int | None:
-        return None if self._total is None else _count(self._total(page))
-
-    def advance(self, position: str | None, sent: Mapping[str, Any], page: P) -> str | None:
-        cursor = self._next_cursor(page)
-        return cursor or None
-
-    def dump(self, position: str | None) -> dict[str, Any]:
-        return {"cursor": position}
-
-    def load(self, data: Mapping[str, Any]) -> str | None:
-        cursor = data.get("cursor")
-        if cursor is not None and not isinstance(cursor, str):
-            raise ValueError("the cursor must be a string")
-        return cursor
-
-
-class OffsetPaging(Generic[P, T]):
-    """``offset``/``limit`` parameters and a ``count`` of all matching items.
-
-    The listing ends when ``offset + len(items)`` reaches the count, or on a page shorter than
-    the limit asked for (or than the limit the server says it applied, read by
-    ``served_limit``, so that a server capping the page size does not end the listing early).
-    """
-
-    kind = "offset"
-
-    def __init__(
-        self,
-        *,
-        items: Callable[[P], Sequence[T]],
-        count: Callable[[P], object] | None = None,
-        page_size: int = 50,
-        offset_param: str = "offset",
-        limit_param: str = "limit",
-        served_limit: Callable[[P], object] | None = None,
-    ) -> None:
-        self._items = items
-        self._count = count
-        self.page_size = _positive_int("page_size", page_size)
-        self.offset_param = _param_name("offset_param", offset_param)
-        self.limit_param = _param_name("limit_param", limit_param)
-        self._served_limit = served_limit
-
-    def start(self, want: int | None) -> int:
-        return 0
-
-    def params(self, position: int, want: int | None) -> dict[str, Any]:
-        size = self.page_size if want is None else min(self.page_size, want)
-        return {self.offset_param: position, self.limit_param: size}
-
-    def items(self, page: P) -> Sequence[T]:
-        return self._items(page)
-
-    def total(self, page: P) -> int | None:
-        return None if self._count is None else _count(self._count(page))
-
-    def advance(self, position: int, sent: Mapping[str, Any], page: P) -> int | None:
-        received = len(self._items(page))
-        asked = int(sent[self.limit_param])
-        if self._served_limit is not None:
-            served = _count(self._served_limit(page))
-            if served is not None and 0 < served < asked:
-                asked = served
-        if received == 0 or received < asked:
-            return None
-        count = self.total(page)
-        if count is not None and position + received >= count:
-            return None
-        return position + received
-
-    def dump(self, position: int) -> dict[str, Any]:
-        return {"offset": position}
-
-    def load(self, data: Mapping[str, Any]) -> int:
-        offset = data.get("offset")
-        if not _is_count(offset) or offset < 0:
-            raise ValueError("the offset must be an int >= 0")
-        return offset
-
-
-class PageNumberPaging(Generic[P, T]):
-    """1-based ``page`` numbers of ``page_size`` items and a ``total_count`` (Scaleway).
-
-    The listing ends on a short page or once ``page * page_size`` reaches the total. A position
-    remembers its page size: page numbers only mean something for one size, so a resumed
-    listing keeps the size it started with.
-    """
-
-    kind = "page"
-
-    def __init__(
-        self,
-        *,
-        items: Callable[[P], Sequence[T]],
-        total_count: Callable[[P], object] | None = None,
-        page_size: int = 50,
-        page_param: str = "page",
-        size_param: str = "page_size",
-    ) -> None:
-        self._items = items
-        self._total_count = total_count
-        self.page_size = _positive_int("page_size", page_size)
-        self.page_param = _param_name("page_param", page_param)
-        self.size_param = _param_name("size_param", size_param)
-
-    def start(self, want: int | None) -> tuple[int, int]:
-        # A small limit asks for one small page; later pages keep that size.
-        return (1, self.page_size if want is None else min(self.page_size, want))
-
-    def params(self, position: tuple[int, int], want: int | None) -> dict[str, Any]:
-        number, size = position
-        return {self.page_param: number, self.size_param: size}
-
-    def items(self, page: P) -> Sequence[T]:
-        return self._items(page)
-
-    def total(self, page: P) -> int | None:
-        return None if self._total_count is None else _count(self._total_count(page))
-
-    def advance(
-        self, position: tuple[int, int], sent: Mapping[str, Any], page: P
-    ) -> tuple[int, int] | None:
-        number, size = position
-        if len(self._items(page)) < size:
-            return None
-        total = self.total(page)
-        if total is not None and number * size >= total:
-            return None
-        return (number + 1, size)
-
-    def dump(self, position: tuple[int, int]) -> dict[str, Any]:
-        return {"page": position[0], "size": position[1]}
-
-    def load(self, data: Mapping[str, Any]) -> tuple[int, int]:
-        number, size = data.get("page"), data.get("size")
-        if not (_is_count(number) and _is_count(size)) or number < 1 or size < 1:
-            raise ValueError("the page number and size must be ints >= 1")
-        return (number, size)
 
 
 def _listing_tag(listing: str | None) -> str | None:
@@ -584,3 +338,44 @@ class AsyncPager(Generic[T]):
         finally:
             if pending is not None:
                 await _discard(pending)
+
+
+def make_pager(
+    fetch: Callable[[dict[str, Any]], Awaitable[ListPage[T]]],
+    page_type: type[ListPage[T]],
+    *,
+    path: str,
+    filters: Mapping[str, Any],
+    page_size: int | None,
+    limit: int | None,
+    page_token: str | None,
+    read_ahead: bool,
+    first: CursorPosition = None,
+    other_params: Sequence[str] = (),
+) -> AsyncPager[T]:
+    """The pager of one listing: ``GET path`` with ``filters``, paged as ``page_type`` declares.
+
+    ``page_size`` (items a request, at most ``page_type.max_page_size``) and ``limit`` (items in
+    all) are checked here, before any request. Filters that are None are not sent and do not
+    count in the listing's identity (which page tokens remember).
+    """
+    if page_size is not None:
+        v.positive_int("page_size", page_size, maximum=page_type.max_page_size)
+    if limit is not None:
+        v.positive_int("limit", limit)
+    sent = {name: value for name, value in filters.items() if value is not None}
+    listing = path + "?" + "&".join(f"{k}={sent[k]}" for k in sorted(sent))
+    strategy = strategy_for(page_type, page_size=page_size, first=first, other_params=other_params)
+
+    async def fetch_page(params: dict[str, Any]) -> ListPage[T]:
+        return await fetch({**sent, **params})
+
+    return AsyncPager(
+        fetch_page,
+        strategy,
+        limit=limit,
+        page_token=page_token,
+        read_ahead=read_ahead,
+        listing=listing,
+    )
+

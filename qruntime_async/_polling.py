@@ -55,7 +55,7 @@ Sleep = Callable[[float], Awaitable[Any]]
 Clock = Callable[[], float]
 
 _DEFAULT_FIELDS = ("status",)
-_DEFAULT_CONCURRENCY = 16
+_DEFAULT_CONCURRENCY = C.DEFAULT_WATCH_CONCURRENCY
 # Beyond this the growth is capped anyway; it keeps ``multiplier ** n`` from overflowing.
 _MAX_EXPONENT = 200
 # Sleeping "until the deadline" can land a hair short of it in floating point.
@@ -312,6 +312,50 @@ def _effective_policy(policy: PollPolicy | None, timeout: float | None) -> PollP
     return chosen if timeout is None else chosen.with_timeout(timeout)
 
 
+class ChangeTracker:
+    """What the snapshots of one resource mean, without any I/O: news or not, and when next.
+
+    Shared by :func:`watch` and :class:`WatchGroup`. :meth:`observe` records a snapshot and
+    says whether it is news (first seen, changed, or final); :meth:`delay` is the pause the
+    policy asks for before the next poll.
+    """
+
+    __slots__ = ("attempt", "due", "key", "snapshot")
+
+    def __init__(self, due: float = -math.inf) -> None:
+        self.key: Any = _UNSEEN
+        self.attempt = 0
+        self.due = due
+        self.snapshot: Any = None
+
+    @property
+    def seen(self) -> bool:
+        """True once a snapshot was observed."""
+        return self.key is not _UNSEEN
+
+    def observe(self, snapshot: Any, key: Any, *, final: bool, reset: bool) -> bool:
+        """Record ``snapshot`` (whose state is ``key``); True when it is news.
+
+        With ``reset`` a change restarts the poll schedule (the next pause is the shortest).
+        """
+        changed = self.key is _UNSEEN or key != self.key
+        if changed and self.key is not _UNSEEN and reset:
+            self.attempt = 1
+        else:
+            self.attempt += 1
+        self.key = key
+        self.snapshot = snapshot
+        return changed or final
+
+    def delay(self, policy: PollPolicy, elapsed: float, estimate: float | None) -> float:
+        """Seconds to wait before polling again, by ``policy``."""
+        state = _policy_state(self.key) if self.key is not _UNSEEN else None
+        return policy._delay(self.attempt, elapsed, state, estimate, None)
+
+
+_UNSEEN: Any = object()
+
+
 def watch(
     fetch: Callable[[], Awaitable[R]],
     *,
@@ -347,9 +391,6 @@ def watch(
     return _watch(fetch, is_final, key_of, chosen, hint, resource_id, sleep, clock)
 
 
-_UNSEEN: Any = object()
-
-
 async def _watch(
     fetch: Callable[[], Awaitable[R]],
     is_final: Callable[[R], bool],
@@ -361,16 +402,13 @@ async def _watch(
     clock: Clock,
 ) -> AsyncGenerator[R, None]:
     started = clock()
-    attempt = 0
-    last_key: Any = _UNSEEN
-    last: Any = None
-    state: object = None
+    tracker = ChangeTracker()
     estimate: float | None = None
     hard_deadline = None
     if policy.timeout is not None:
         hard_deadline = anyio.current_time() + policy.timeout + _fetch_grace(policy.timeout)
     while True:
-        pause = policy._delay(attempt, clock() - started, state, estimate, None)
+        pause = tracker.delay(policy, clock() - started, estimate)
         if pause > 0:
             await sleep(pause)
         else:
@@ -378,23 +416,17 @@ async def _watch(
         answered, snapshot = await _bounded(fetch, hard_deadline)
         if not answered:
             assert policy.timeout is not None
-            rid = resource_id or (_resource_id(last) if last is not None else None)
+            last = tracker.snapshot
+            rid = resource_id or (_resource_id(last) if tracker.seen else None)
             raise WaitTimeoutError(
                 f"{rid or 'the resource'} did not reach a final state within "
                 f"{policy.timeout:g} s (the last poll did not answer in time)",
                 last=last,
                 resource_id=rid,
             )
-        last = snapshot
-        attempt += 1
         key = key_of(snapshot)
         final = is_final(snapshot)
-        changed = last_key is _UNSEEN or key != last_key
-        if changed and last_key is not _UNSEEN and policy.reset_on_change:
-            attempt = 1
-        last_key = key
-        state = _policy_state(key)
-        if changed or final:
+        if tracker.observe(snapshot, key, final=final, reset=policy.reset_on_change):
             yield snapshot
         if final:
             return
@@ -475,16 +507,6 @@ class WatchStats:
     errors: int = 0
 
 
-class _Entry:
-    __slots__ = ("attempt", "due", "key", "snapshot")
-
-    def __init__(self, due: float) -> None:
-        self.key: Any = _UNSEEN
-        self.attempt = 0
-        self.due = due
-        self.snapshot: Any = None
-
-
 class WatchGroup(Generic[R]):
     """Follow many resources at once and yield a :class:`WatchEvent` for each change.
 
@@ -549,7 +571,7 @@ class WatchGroup(Generic[R]):
         self._limiter = limiter
         self._sleep = sleep
         self._clock = clock
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, ChangeTracker] = {}
         self._nap_scope: anyio.CancelScope | None = None
         self._iterator: AsyncGenerator[WatchEvent[R], None] | None = None
         self._closed = False
@@ -585,7 +607,7 @@ class WatchGroup(Generic[R]):
             if not isinstance(resource_id, str) or not resource_id:
                 raise ValueError(f"a resource id must be a non-empty string, got {resource_id!r}")
             if resource_id not in self._entries:
-                self._entries[resource_id] = _Entry(due=-math.inf)
+                self._entries[resource_id] = ChangeTracker()
                 fresh = True
         if fresh and self._nap_scope is not None:
             self._nap_scope.cancel()
@@ -773,6 +795,7 @@ class WatchGroup(Generic[R]):
         # A listing serves every resource at once: one resource changing must not make the
         # whole group poll fast again, so with list_many the schedules never restart.
         reset = policy.reset_on_change and self._list_many is None
+        floor = policy.min_interval
         now = self._clock()
         elapsed = now - started
         events: list[WatchEvent[R]] = []
@@ -785,27 +808,16 @@ class WatchGroup(Generic[R]):
                 self.stats.errors += 1
                 continue
             snapshot = results[rid]
-            key = key_of(snapshot)
             final = is_final(snapshot)
-            entry.snapshot = snapshot
-            changed = entry.key is _UNSEEN or key != entry.key
-            # A listing refreshes every id at once and counts as a poll of each, which keeps
-            # their schedules in step so that later ticks serve them all together.
-            if changed and entry.key is not _UNSEEN and reset:
-                entry.attempt = 1
-            else:
-                entry.attempt += 1
-            entry.key = key
-            if changed or final:
+            if entry.observe(snapshot, key_of(snapshot), final=final, reset=reset):
                 events.append(WatchEvent(rid, snapshot, final=final))
             if final:
                 del entries[rid]
                 continue
             estimate = hint(snapshot) if hint is not None else None
-            delay = policy._delay(entry.attempt, elapsed, _policy_state(key), estimate, None)
             # A fixed rate from the tick's start, but never less than the policy's floor of
             # rest after a slow tick: a struggling server is not polled back to back.
-            entry.due = max(tick_started + delay, now + policy.min_interval)
+            entry.due = max(tick_started + entry.delay(policy, elapsed, estimate), now + floor)
         self.stats.events += len(events)
         return events
 

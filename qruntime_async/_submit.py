@@ -19,10 +19,11 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
+from . import _constants as C
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -39,8 +40,12 @@ __all__ = [
     "idempotency_tag",
     "is_ambiguous",
     "new_idempotency_key",
+    "submission_slot",
     "submit_exactly_once",
 ]
+
+if TYPE_CHECKING:
+    from ._transport import BaseClient
 
 logger = logging.getLogger("qruntime_async")
 
@@ -81,9 +86,9 @@ class SubmitPolicy:
     side has that long to land). ``lookups``: lookups spread over the settle window.
     """
 
-    attempts: int = 4
-    settle: float = 2.0
-    lookups: int = 3
+    attempts: int = C.SUBMIT_ATTEMPTS
+    settle: float = C.SUBMIT_SETTLE
+    lookups: int = C.SUBMIT_LOOKUPS
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
@@ -171,18 +176,28 @@ class RateLimiter:
     """At most ``rate`` acquisitions per ``per`` seconds, shared by every task of a client.
 
     A token bucket: bursts up to ``rate`` pass at once, then acquisitions are spaced evenly.
-    Waiting is cancellable.
+    Waiting is cancellable. ``clock`` (monotonic seconds) and ``sleep`` may be replaced, e.g.
+    by a test's virtual time.
     """
 
-    def __init__(self, rate: int, per: float = 60.0) -> None:
+    def __init__(
+        self,
+        rate: int,
+        per: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = anyio.sleep,
+    ) -> None:
         if isinstance(rate, bool) or not isinstance(rate, int) or rate < 1:
             raise ValueError(f"rate must be an int >= 1, got {rate!r}")
         if not per > 0:
             raise ValueError(f"per must be > 0 seconds, got {per!r}")
         self.rate = rate
         self.per = float(per)
+        self._clock = clock
+        self._sleep = sleep
         self._tokens = float(rate)
-        self._updated = time.monotonic()
+        self._updated = clock()
         self._lock: anyio.Lock | None = None
 
     def __repr__(self) -> str:
@@ -194,7 +209,7 @@ class RateLimiter:
             self._lock = anyio.Lock()
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 self._tokens = min(
                     float(self.rate), self._tokens + (now - self._updated) * self.rate / self.per
                 )
@@ -202,4 +217,14 @@ class RateLimiter:
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
                     return
-                await anyio.sleep((1.0 - self._tokens) * self.per / self.rate)
+                await self._sleep((1.0 - self._tokens) * self.per / self.rate)
+
+
+async def submission_slot(client: BaseClient) -> None:
+    """Wait for the client-wide submission rate limit, when the client has one.
+
+    Closing the client ends the wait with ClientClosedError.
+    """
+    limiter = client.submit_rate_limit
+    if limiter is not None:
+        await client._until_closed(limiter.acquire, "a submission")

@@ -2,128 +2,65 @@
 
 A :class:`BaseClient` owns one ``aiohttp.ClientSession`` (one connection pool), created lazily
 inside the running loop and closed exactly once. :meth:`BaseClient._request` builds the URL (path
-parameters quoted as single segments, query parameters normalised), sends the request, retries it
-by the :class:`~qruntime_async.RetryPolicy`, maps failures to typed errors and decodes the body
-with msgspec.
+parameters checked and quoted as single segments, query parameters normalised), sends the request,
+retries it by the :class:`~qruntime_async.RetryPolicy`, maps failures to typed errors and decodes
+the body with msgspec.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import functools
-import ipaddress
 import logging
 import random
-import re
-import ssl as ssl_module
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from enum import Enum
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal, TypeVar, overload
-from urllib.parse import quote
+from typing import Any, TypeVar
 
 import aiohttp
 import anyio
-import msgspec
-from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from . import _constants as C
 from ._codec import decode, encode
+from ._config import ClientOptions, Hook, RequestEvent, ResponseEvent, Timeout
+from ._http_errors import request_id_of, scrub_request_info, status_error
 from ._retry import RetryPolicy, parse_retry_after
 from ._submit import RateLimiter, SubmitPolicy
+from ._url import check_url, encode_query, expand_path, quote_segment
 from .errors import (
     APIConnectionError,
-    APIStatusError,
+    APIError,
     APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
     ClientClosedError,
-    ConflictError,
-    NotFoundError,
-    PermissionDeniedError,
     QRuntimeError,
     RateLimitError,
     ResponseDecodeError,
-    ServerError,
 )
 
-__all__ = ["BaseClient", "Timeout", "RequestEvent", "ResponseEvent"]
+__all__ = [
+    "BaseClient",
+    "RequestEvent",
+    "ResponseEvent",
+    "Timeout",
+    "encode_query",
+    "quote_segment",
+]
 
 logger = logging.getLogger("qruntime_async")
 
 T = TypeVar("T")
 SelfT = TypeVar("SelfT", bound="BaseClient")
 
-ResponseKind = Literal["json", "text", "bytes", "none"]
 # Decoding into Any gives plain JSON values (dicts, lists, strings, numbers).
 _ANY: Any = Any
-
-
-@dataclass(frozen=True)
-class Timeout:
-    """Connect and read timeouts in seconds (None: no limit)."""
-
-    connect: float | None = C.DEFAULT_CONNECT_TIMEOUT
-    read: float | None = C.DEFAULT_READ_TIMEOUT
-
-    def __post_init__(self) -> None:
-        for name in ("connect", "read"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ValueError(f"timeout {name} must be > 0 seconds or None, got {value}")
-
-    @classmethod
-    def coerce(cls, value: Timeout | float | None) -> Timeout:
-        """``Timeout`` as is; a number applies to both connect and read."""
-        if isinstance(value, Timeout):
-            return value
-        if value is None:
-            return cls(connect=None, read=None)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"timeout must be a Timeout or a number of seconds, got {value!r}")
-        return cls(connect=float(value), read=float(value))
-
-    def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        """The equivalent aiohttp setting (no total limit: retries have their own deadline)."""
-        return _aiohttp_timeout(self.connect, self.read)
-
-
-@functools.lru_cache(maxsize=64)
-def _aiohttp_timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
-
-
-@dataclass(frozen=True)
-class RequestEvent:
-    """Given to ``on_request`` hooks before each attempt is sent."""
-
-    method: str
-    url: str
-    attempt: int
-
-
-@dataclass(frozen=True)
-class ResponseEvent:
-    """Given to ``on_response`` hooks after each attempt got an answer."""
-
-    method: str
-    url: str
-    attempt: int
-    status: int
-    elapsed: float
-    request_id: str | None
-
-
-Hook = Callable[[Any], "Awaitable[None] | None"]
+_NONE_TYPE = type(None)
+_DEFAULT_SUBMIT_POLICY = SubmitPolicy()
 
 
 class _Failure(Exception):
-    """Internal: one failed attempt, with what the retry decision needs."""
+    """Internal: one failed attempt, and whether trying again is allowed."""
 
     def __init__(
         self,
@@ -143,239 +80,23 @@ class _Failure(Exception):
 class _Shared:
     """State shared by a client and every copy made by ``with_options``."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession | None,
-        connector_factory: Callable[[], aiohttp.BaseConnector],
-        trace_configs: list[aiohttp.TraceConfig] | None,
-    ) -> None:
-        self.session = session
-        self.owns_session = session is None
-        self.connector_factory = connector_factory
-        self.trace_configs = trace_configs
+    def __init__(self, options: ClientOptions) -> None:
+        self.session = options.session
+        self.owns_session = options.session is None
+        self.options = options
         self.closed = False
         self.closed_event: asyncio.Event | None = None
         # Monotonic time before which no request is sent (a 429's Retry-After, client-wide).
         self.paused_until = 0.0
 
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-# RFC 3986 unreserved characters: such text is the same encoded or not.
-_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z")
-
-
-def check_url(name: str, value: str, *, allow_insecure_http: bool = False) -> URL:
-    """An absolute http(s) URL without credentials; plain http only to loopback by default."""
-    url = URL(value)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"{name} must be an absolute http(s) URL, got {value!r}")
-    if url.user or url.password:
-        raise ValueError(f"{name} must not carry credentials; pass them as arguments")
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
-        raise ValueError(
-            f"refusing to send credentials over plain http to {url.host}; use https, "
-            "or pass allow_insecure_http=True if you really mean it"
+    def make_connector(self) -> aiohttp.BaseConnector:
+        limits = self.options.limits
+        return aiohttp.TCPConnector(
+            limit=limits.pool_size,
+            limit_per_host=limits.pool_size_per_host,
+            keepalive_timeout=limits.keepalive_timeout,
+            ssl=self.options.ssl,
         )
-    return url
-
-
-def quote_segment(value: object, *, name: str = "id") -> str:
-    """Percent-encode ``value`` as exactly one path segment.
-
-    ``/``, ``%`` and every other reserved character are encoded, and the dot segments ``.`` and
-    ``..`` are written ``%2E`` so that no id can change the path.
-    """
-    if isinstance(value, Enum):
-        value = value.value
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    text = str(value)
-    if not text:
-        raise ValueError(f"{name} must not be empty")
-    if _UNRESERVED.match(text) and text not in (".", ".."):
-        return text  # nothing to encode
-    quoted = quote(text, safe="")
-    if quoted in (".", ".."):
-        quoted = quoted.replace(".", "%2E")
-    return quoted
-
-
-def _query_value(name: str, value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(
-                f"{name} must be a timezone-aware datetime (for UTC use "
-                f"datetime.now(timezone.utc)); got a naive one: {value.isoformat()}"
-            )
-        utc = value.astimezone(timezone.utc)
-        return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise TypeError(f"query parameter {name} has an unsupported type {type(value).__name__}")
-
-
-def encode_query(params: Mapping[str, Any] | None) -> str:
-    """Encode query parameters: lists repeated, None dropped, bools lowercase, datetimes UTC."""
-    if not params:
-        return ""
-    parts: list[str] = []
-    for name, value in params.items():
-        if value is None:
-            continue
-        values: Iterable[Any]
-        if isinstance(value, (list, tuple, set, frozenset)):
-            values = sorted(value) if isinstance(value, (set, frozenset)) else value
-        else:
-            values = (value,)
-        key = name if _UNRESERVED.match(name) else quote(name, safe="")
-        for item in values:
-            if item is None:
-                continue
-            text = _query_value(name, item)
-            if not _UNRESERVED.match(text):
-                text = quote(text, safe="")
-            parts.append(f"{key}={text}")
-    return "&".join(parts)
-
-
-def _excerpt(body: bytes) -> str:
-    return body[: C.BODY_EXCERPT_CHARS].decode("utf-8", "replace")
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    for name in C.REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return value
-    return None
-
-
-class _ErrorBody(msgspec.Struct):
-    # Every error format of both providers, read leniently: IBM legacy {"error": {...}},
-    # IBM current {"errors": [...], "trace"}, Scaleway {"message", "type", "fields"}.
-    error: Any = None
-    errors: Any = None
-    trace: Any = None
-    message: Any = None
-    type: Any = None
-    code: Any = None
-    fields: Any = None
-    details: Any = None
-    resource: Any = None
-    resource_id: Any = None
-
-
-_error_decoder = msgspec.json.Decoder(_ErrorBody)
-
-
-def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None, dict[str, Any]]:
-    """Read ``(code, message, trace/request id, fields)`` from any provider's error body."""
-    try:
-        parsed = _error_decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None, None, None, {}
-    code: str | None = None
-    message: str | None = None
-    fields: dict[str, Any] = {}
-    if isinstance(parsed.errors, list) and parsed.errors:
-        texts: list[str] = []
-        for item in parsed.errors:
-            if isinstance(item, dict):
-                if code is None and item.get("code") is not None:
-                    code = str(item["code"])
-                if item.get("message"):
-                    texts.append(str(item["message"]))
-            elif isinstance(item, str):
-                texts.append(item)
-        message = "; ".join(texts) or None
-    elif isinstance(parsed.error, dict):
-        if parsed.error.get("code") is not None:
-            code = str(parsed.error["code"])
-        if parsed.error.get("message"):
-            message = str(parsed.error["message"])
-    elif isinstance(parsed.error, str):
-        message = parsed.error
-    if message is None and isinstance(parsed.message, str):
-        message = parsed.message
-    if code is None:
-        if isinstance(parsed.type, str):
-            code = parsed.type
-        elif parsed.code is not None and not isinstance(parsed.code, (dict, list)):
-            code = str(parsed.code)
-    if isinstance(parsed.fields, dict):
-        fields = parsed.fields
-    if message and parsed.resource and parsed.resource_id:
-        message = f"{message} ({parsed.resource} {parsed.resource_id})"
-    trace = parsed.trace if isinstance(parsed.trace, str) else None
-    return code, message, trace, fields
-
-
-_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: BadRequestError,
-    429: RateLimitError,
-}
-
-
-def status_error(
-    status: int,
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    method: str,
-    url: str,
-    retry_after: float | None = None,
-) -> APIStatusError:
-    """The typed error for an HTTP error answer."""
-    code, message, trace, fields = parse_error_body(body)
-    if not message:
-        text = body.strip()[:200].decode("utf-8", "replace")
-        message = text if text and not text.startswith(("{", "[", "<")) else None
-    if not message:
-        try:
-            from http import HTTPStatus
-
-            message = HTTPStatus(status).phrase
-        except ValueError:
-            message = "error"
-    if 300 <= status < 400:
-        location = headers.get("Location")
-        message = f"unexpected redirect ({message})" + (f" to {location}" if location else "")
-    cls = _STATUS_ERRORS.get(status)
-    if cls is None:
-        cls = ServerError if status >= 500 else APIStatusError
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "code": code,
-        "request_id": _request_id(headers) or trace,
-        "method": method,
-        "url": url,
-        "body": _excerpt(body),
-        "fields": fields,
-    }
-    if cls is RateLimitError:
-        return RateLimitError(message, retry_after=retry_after, **kwargs)
-    return cls(message, **kwargs)
 
 
 class BaseClient:
@@ -385,61 +106,40 @@ class BaseClient:
     :meth:`aclose` when done. Construction does no I/O and works outside an event loop.
     """
 
-    _provider = "base"
+    #: Prepended to every request path (Scaleway's ``/qaas/v1alpha1``).
+    _api_prefix = ""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        timeout: Timeout | float | None = None,
-        retry: RetryPolicy | None = None,
-        max_retries: int | None = None,
-        pool_size: int = C.DEFAULT_POOL_SIZE,
-        pool_size_per_host: int = C.DEFAULT_POOL_SIZE_PER_HOST,
-        keepalive_timeout: float = C.DEFAULT_KEEPALIVE_TIMEOUT,
-        session: aiohttp.ClientSession | None = None,
-        ssl: ssl_module.SSLContext | bool = True,
-        allow_insecure_http: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        on_request: Hook | None = None,
-        on_response: Hook | None = None,
-        trace_configs: list[aiohttp.TraceConfig] | None = None,
-        submit_policy: SubmitPolicy | None = None,
-        submit_rate_limit: RateLimiter | tuple[int, float] | None = None,
-    ) -> None:
-        url = check_url("base_url", base_url, allow_insecure_http=allow_insecure_http)
-        if pool_size < 0 or pool_size_per_host < 0:
-            raise ValueError("pool_size and pool_size_per_host must be >= 0 (0: unlimited)")
+    def __init__(self, *, base_url: str, options: ClientOptions | None = None) -> None:
+        options = options if options is not None else ClientOptions()
+        url = check_url("base_url", base_url, allow_insecure_http=options.allow_insecure_http)
         self._base_url = str(url).rstrip("/")
-        self._timeout = Timeout.coerce(timeout) if timeout is not None else Timeout()
-        policy = retry if retry is not None else RetryPolicy()
-        if max_retries is not None:
-            policy = policy.with_max_retries(max_retries)
-        self._retry = policy
+        self._timeout = options.timeout
+        self._retry = options.retry
         self._static_headers: dict[str, str] = {
             "Accept": "application/json",
             "User-Agent": C.USER_AGENT,
         }
-        if default_headers:
-            self._static_headers.update(default_headers)
-        self._on_request = on_request
-        self._on_response = on_response
+        if options.default_headers:
+            self._static_headers.update(options.default_headers)
+        self._on_request = options.on_request
+        self._on_response = options.on_response
         self._rng = random.Random()
+        self._shared = _Shared(options)
 
-        def make_connector() -> aiohttp.BaseConnector:
-            return aiohttp.TCPConnector(
-                limit=pool_size,
-                limit_per_host=pool_size_per_host,
-                keepalive_timeout=keepalive_timeout,
-                ssl=ssl,
-            )
+    @property
+    def options(self) -> ClientOptions:
+        """The transport settings this client was made with."""
+        return self._shared.options
 
-        self._shared = _Shared(session, make_connector, trace_configs)
-        self.submit_policy = submit_policy if submit_policy is not None else SubmitPolicy()
-        if isinstance(submit_rate_limit, tuple):
-            submit_rate_limit = RateLimiter(*submit_rate_limit)
-        #: Shared by every task using this client (and its ``with_options`` views).
-        self.submit_rate_limit: RateLimiter | None = submit_rate_limit
+    @property
+    def submit_policy(self) -> SubmitPolicy:
+        """How ambiguous submissions are reconciled (see :class:`~qruntime_async.SubmitPolicy`)."""
+        return self._shared.options.submit_policy or _DEFAULT_SUBMIT_POLICY
+
+    @property
+    def submit_rate_limit(self) -> RateLimiter | None:
+        """The client-wide submission limiter, shared by every task and ``with_options`` view."""
+        return self._shared.options.submit_rate_limit
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def __aenter__(self: SelfT) -> SelfT:
@@ -527,8 +227,8 @@ class BaseClient:
         if session is None:
             # Created here, inside the running loop, never at construction time.
             session = aiohttp.ClientSession(
-                connector=shared.connector_factory(),
-                trace_configs=shared.trace_configs,
+                connector=shared.make_connector(),
+                trace_configs=shared.options.trace_configs,
                 # Headers are set per request; nothing carries over between requests.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=True,
@@ -539,14 +239,8 @@ class BaseClient:
             shared.closed_event = asyncio.Event()
         return session
 
-    async def _submit_slot(self) -> None:
-        """Wait for the client-wide submission rate limit, when one is set.
-
-        Closing the client ends the wait with ClientClosedError.
-        """
-        limiter = self.submit_rate_limit
-        if limiter is None:
-            return
+    async def _until_closed(self, wait: Callable[[], Awaitable[Any]], what: str) -> None:
+        """Run ``wait()``; closing the client ends it early with ClientClosedError."""
         self._session()  # also creates the closed event
         event = self._shared.closed_event
         assert event is not None
@@ -557,10 +251,10 @@ class BaseClient:
                 group.cancel_scope.cancel()
 
             group.start_soon(cancel_on_close)
-            await limiter.acquire()
+            await wait()
             group.cancel_scope.cancel()
         if self._shared.closed:
-            raise ClientClosedError("the client was closed while a submission was waiting")
+            raise ClientClosedError(f"the client was closed while {what} was waiting")
 
     # -- provider hooks ------------------------------------------------------------------------
     async def _auth_headers(self) -> Mapping[str, str]:
@@ -571,97 +265,20 @@ class BaseClient:
         """Called once on a 401; return True when credentials were renewed and a replay helps."""
         return False
 
+    def _decode_body(self, data: bytes, cast_to: type[Any], method: str, url: str) -> Any:
+        """Decode a JSON answer (providers may accept older wire shapes too)."""
+        return decode(data, cast_to, method=method, url=url)
+
     # -- the pipeline --------------------------------------------------------------------------
     def _url(self, path: str, path_params: Mapping[str, object] | None) -> str:
-        if path_params:
-            path = path.format_map(
-                {name: quote_segment(value, name=name) for name, value in path_params.items()}
-            )
-        return self._base_url + path
+        return self._base_url + self._api_prefix + expand_path(path, path_params)
 
-    @overload
     async def _request(
         self,
         method: str,
         path: str,
         *,
         cast_to: type[T],
-        path_params: Mapping[str, object] | None = ...,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        form: Mapping[str, str] | None = ...,
-        headers: Mapping[str, str] | None = ...,
-        idempotent: bool | None = ...,
-        authenticated: bool = ...,
-        timeout: Timeout | float | None = ...,
-        retry: RetryPolicy | None = ...,
-        base_url: str | None = ...,
-    ) -> T: ...
-
-    @overload
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        response: Literal["text"],
-        path_params: Mapping[str, object] | None = ...,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        form: Mapping[str, str] | None = ...,
-        headers: Mapping[str, str] | None = ...,
-        idempotent: bool | None = ...,
-        authenticated: bool = ...,
-        timeout: Timeout | float | None = ...,
-        retry: RetryPolicy | None = ...,
-        base_url: str | None = ...,
-    ) -> str: ...
-
-    @overload
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        response: Literal["bytes"],
-        path_params: Mapping[str, object] | None = ...,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        form: Mapping[str, str] | None = ...,
-        headers: Mapping[str, str] | None = ...,
-        idempotent: bool | None = ...,
-        authenticated: bool = ...,
-        timeout: Timeout | float | None = ...,
-        retry: RetryPolicy | None = ...,
-        base_url: str | None = ...,
-    ) -> bytes: ...
-
-    @overload
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        response: Literal["none"],
-        path_params: Mapping[str, object] | None = ...,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        form: Mapping[str, str] | None = ...,
-        headers: Mapping[str, str] | None = ...,
-        idempotent: bool | None = ...,
-        authenticated: bool = ...,
-        timeout: Timeout | float | None = ...,
-        retry: RetryPolicy | None = ...,
-        base_url: str | None = ...,
-    ) -> None: ...
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: type[Any] | None = None,
-        response: ResponseKind = "json",
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
@@ -672,18 +289,23 @@ class BaseClient:
         timeout: Timeout | float | None = None,
         retry: RetryPolicy | None = None,
         base_url: str | None = None,
-    ) -> Any:
-        """Send one API call with retries and return the decoded answer.
+    ) -> T:
+        """Send one API call with retries and return the answer as ``cast_to``.
 
-        ``cast_to`` decodes a JSON answer into that type; ``response`` picks "text", "bytes" or
-        "none" instead. A 204 answer gives None. ``idempotent`` defaults to True for every
-        method but POST; a non-idempotent call is retried only when the server certainly did
-        not act on it.
+        ``cast_to`` is a msgspec-decodable type for a JSON answer, ``str`` for text, ``bytes``
+        for the raw body, or ``type(None)`` for an answer without content (a 204 answer is
+        always None). Path parameters are checked as ids and quoted as one segment each.
+        ``idempotent`` defaults to True for every method but POST; a non-idempotent call is
+        retried only when the server certainly did not act on it. ``base_url`` replaces the
+        client's root and API prefix (e.g. for IBM Cloud IAM).
         """
         if self._shared.closed:
             raise ClientClosedError()
         method = method.upper()
-        url = self._url(path, path_params) if base_url is None else base_url.rstrip("/") + path
+        if base_url is None:
+            url = self._url(path, path_params)
+        else:
+            url = base_url.rstrip("/") + expand_path(path, path_params)
         query = encode_query(params)
         full_url = f"{url}?{query}" if query else url
         body: bytes | None = None
@@ -716,90 +338,77 @@ class BaseClient:
                 status, resp_headers, data = await self._send_once(
                     method, yurl, full_url, request_headers, body, call_timeout, attempt
                 )
-            except _Failure as failure:
-                delay = (
-                    policy.delay_for(
-                        attempt - 1,
-                        retry_after=failure.retry_after,
-                        elapsed=time.monotonic() - started,
-                        rng=self._rng,
-                    )
-                    if failure.retryable and (idempotent or _certainly_not_sent(failure.error))
-                    else None
+            except _Failure as lost:
+                if not (idempotent or _certainly_not_sent(lost.error)):
+                    lost.retryable = False
+                failure = lost
+            else:
+                if status == 401 and authenticated and not refreshed:
+                    refreshed = True
+                    if await self._refresh_auth(request_headers):
+                        attempt -= 1
+                        continue
+                outcome = self._outcome(
+                    status, resp_headers, data, cast_to, method, full_url, policy, idempotent
                 )
-                _set_attempts(failure.error, attempt)
-                if delay is None:
-                    raise failure.error from failure.error.__cause__
-                logger.warning(
-                    "%s %s failed (%s), attempt %d; retrying in %.2fs",
-                    method,
-                    url,
-                    failure.reason,
-                    attempt,
-                    delay,
+                if isinstance(outcome, _Success):
+                    return outcome.value  # type: ignore[no-any-return]
+                failure = outcome
+            _set_attempts(failure.error, attempt)
+            delay = None
+            if failure.retryable:
+                delay = policy.delay_for(
+                    attempt - 1,
+                    retry_after=failure.retry_after,
+                    elapsed=time.monotonic() - started,
+                    rng=self._rng,
                 )
-                await self._sleep(delay)
-                continue
-
-            if status < 300:
-                try:
-                    return self._decode(status, data, cast_to, response, method, full_url)
-                except ResponseDecodeError as exc:
-                    # A body cut short or garbled in transit: reading again is harmless when
-                    # the request is idempotent. A well-formed body of the wrong shape would
-                    # only come back the same.
-                    if not idempotent or not exc.malformed:
-                        raise
-                    delay = policy.delay_for(
-                        attempt - 1,
-                        retry_after=None,
-                        elapsed=time.monotonic() - started,
-                        rng=self._rng,
-                    )
-                    if delay is None:
-                        raise
-                    logger.warning(
-                        "%s %s answered %d with an unreadable body, attempt %d; retrying in %.2fs",
-                        method,
-                        url,
-                        status,
-                        attempt,
-                        delay,
-                    )
-                    await self._sleep(delay)
-                    continue
-
-            retry_after = parse_retry_after(resp_headers)
-            error = status_error(
-                status, data, resp_headers, method=method, url=full_url, retry_after=retry_after
-            )
-            _set_attempts(error, attempt)
-            if status == 401 and authenticated and not refreshed:
-                refreshed = True
-                if await self._refresh_auth(request_headers):
-                    attempt -= 1
-                    continue
-            if status == 429 and retry_after is not None and retry_after <= policy.retry_after_cap:
-                self._pause(retry_after)
-            if not policy.is_retryable_status(status, idempotent=idempotent):
-                raise error
-            delay = policy.delay_for(
-                attempt - 1,
-                retry_after=retry_after,
-                elapsed=time.monotonic() - started,
-                rng=self._rng,
-            )
             if delay is None:
-                raise error
+                raise failure.error from failure.error.__cause__
             logger.warning(
-                "%s %s answered %d, attempt %d; retrying in %.2fs",
+                "%s %s %s, attempt %d; retrying in %.2fs",
                 method,
                 url,
-                status,
+                failure.reason,
                 attempt,
                 delay,
             )
             await self._sleep(delay)
+
+    def _outcome(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        data: bytes,
+        cast_to: type[Any],
+        method: str,
+        url: str,
+        policy: RetryPolicy,
+        idempotent: bool,
+    ) -> _Success | _Failure:
+        """The decoded answer of one attempt, or the :class:`_Failure` it amounts to."""
+        if status < 300:
+            try:
+                return _Success(self._decode(status, data, cast_to, method, url))
+            except ResponseDecodeError as exc:
+                # A body cut short or garbled in transit: reading again is harmless when the
+                # request is idempotent. A well-formed body of the wrong shape would only come
+                # back the same.
+                return _Failure(
+                    exc,
+                    retryable=idempotent and exc.malformed,
+                    reason=f"answered {status} with an unreadable body",
+                )
+        retry_after = parse_retry_after(headers)
+        error = status_error(status, data, headers, method=method, url=url, retry_after=retry_after)
+        if status == 429 and retry_after is not None and retry_after <= policy.retry_after_cap:
+            self._pause(retry_after)
+        return _Failure(
+            error,
+            retryable=policy.is_retryable_status(status, idempotent=idempotent),
+            retry_after=retry_after,
+            reason=f"answered {status}",
+        )
 
     async def _send_once(
         self,
@@ -844,7 +453,7 @@ class BaseClient:
                 APIConnectionError, f"cannot connect: {exc.os_error}", exc, method, url, sent=False
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            _scrub_request_info(exc)
+            scrub_request_info(exc)
             raise self._connection_failure(
                 APIConnectionError,
                 f"connection failed: {type(exc).__name__}: {exc}"
@@ -868,7 +477,7 @@ class BaseClient:
         if self._on_response is not None:
             await _call_hook(
                 self._on_response,
-                ResponseEvent(method, url, attempt, status, elapsed, _request_id(resp_headers)),
+                ResponseEvent(method, url, attempt, status, elapsed, request_id_of(resp_headers)),
             )
         return status, resp_headers, data
 
@@ -892,26 +501,14 @@ class BaseClient:
         # may have reached it only when repeating it is harmless (decided by the caller).
         return _Failure(error, retryable=True, reason=reason)
 
-    def _decode(
-        self,
-        status: int,
-        data: bytes,
-        cast_to: type[Any] | None,
-        response: ResponseKind,
-        method: str,
-        url: str,
-    ) -> Any:
-        if status == 204 or response == "none":
+    def _decode(self, status: int, data: bytes, cast_to: type[Any], method: str, url: str) -> Any:
+        if status == 204 or cast_to is _NONE_TYPE:
             return None
-        if response == "text":
+        if cast_to is str:
             return data.decode("utf-8", "replace")
-        if response == "bytes":
+        if cast_to is bytes:
             return data
-        return self._decode_body(data, _ANY if cast_to is None else cast_to, method, url)
-
-    def _decode_body(self, data: bytes, cast_to: type[Any], method: str, url: str) -> Any:
-        """Decode a JSON answer (providers may accept older wire shapes too)."""
-        return decode(data, cast_to, method=method, url=url)
+        return self._decode_body(data, cast_to, method, url)
 
     def _pause(self, seconds: float) -> None:
         # One 429 slows the whole client down, so concurrent tasks do not all hammer the server.
@@ -948,33 +545,23 @@ class BaseClient:
             raise ClientClosedError("the client was closed while a call was waiting")
 
 
-_SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "proxy-authorization"})
-
-
-def _scrub_request_info(exc: BaseException) -> None:
-    """Redact credentials from the request headers an aiohttp error keeps for diagnosis.
-
-    The error is kept as the ``__cause__`` of ours; it must not carry a token.
-    """
-    info = getattr(exc, "request_info", None)
-    if not isinstance(info, aiohttp.RequestInfo):
-        return
-    headers = CIMultiDict(
-        (name, "<redacted>" if name.lower() in _SECRET_HEADERS else value)
-        for name, value in info.headers.items()
-    )
-    exc.request_info = aiohttp.RequestInfo(  # type: ignore[attr-defined]
-        info.url, info.method, CIMultiDictProxy(headers), info.real_url
-    )
-
-
 def _certainly_not_sent(error: QRuntimeError) -> bool:
     return isinstance(error, APIConnectionError) and error.sent is False
 
 
 def _set_attempts(error: QRuntimeError, attempts: int) -> None:
-    if isinstance(error, (APIStatusError, APIConnectionError)):
+    if isinstance(error, APIError):
         error.attempts = attempts
+
+
+class _Success:
+    """Internal: the decoded answer of a successful attempt (which may itself be None)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
 
 
 async def _call_hook(hook: Hook, event: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 __all__ = [
     "QRuntimeError",
     "ClientClosedError",
+    "APIError",
     "APIConnectionError",
     "APITimeoutError",
     "APIStatusError",
@@ -40,7 +41,31 @@ class ClientClosedError(QRuntimeError):
         super().__init__(message)
 
 
-class APIConnectionError(QRuntimeError):
+class APIError(QRuntimeError):
+    """An API call failed: base of connection, status and response-decoding errors.
+
+    Carries what identifies the call: ``method``, ``url`` (never a credential), how many
+    ``attempts`` were made and the server's ``request_id`` when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        attempts: int = 1,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.attempts = attempts
+        self.request_id = request_id
+
+
+class APIConnectionError(APIError):
     """The request could not be completed: the connection failed or broke."""
 
     def __init__(
@@ -52,11 +77,7 @@ class APIConnectionError(QRuntimeError):
         attempts: int = 1,
         sent: bool | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.url = url
-        self.attempts = attempts
+        super().__init__(message, method=method, url=url, attempts=attempts)
         #: ``False`` when the request certainly never reached the server, ``True`` when it may have.
         self.sent = sent
 
@@ -70,7 +91,7 @@ class APITimeoutError(APIConnectionError):
     """The server did not answer within the configured connect or read timeout."""
 
 
-class APIStatusError(QRuntimeError):
+class APIStatusError(APIError):
     """The server answered with an error status (4xx or 5xx)."""
 
     def __init__(
@@ -86,16 +107,13 @@ class APIStatusError(QRuntimeError):
         attempts: int = 1,
         fields: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(
+            message, method=method, url=url, attempts=attempts, request_id=request_id
+        )
         self.status = status
         self.code = code
-        self.request_id = request_id
-        self.method = method
-        self.url = url
         #: The first characters of the response body (for diagnosis).
         self.body = body
-        self.attempts = attempts
         #: Per-field validation problems when the provider reported them (Scaleway ``fields``).
         self.fields = fields or {}
 
@@ -150,8 +168,8 @@ class ServerError(APIStatusError):
     """5xx: the server failed."""
 
 
-class ResponseDecodeError(QRuntimeError):
-    """A response body did not match the expected shape."""
+class ResponseDecodeError(APIError):
+    """A response body (or a document inside it) did not match the expected shape."""
 
     def __init__(
         self,
@@ -164,8 +182,7 @@ class ResponseDecodeError(QRuntimeError):
         url: str | None = None,
         malformed: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, method=method, url=url)
         #: True when the body is not valid JSON at all (garbled or cut short in transit);
         #: False when it is JSON of the wrong shape.
         self.malformed = malformed
@@ -174,8 +191,6 @@ class ResponseDecodeError(QRuntimeError):
         #: Where in the document decoding failed, e.g. ``$.jobs[3].status``.
         self.path = path
         self.body = body
-        self.method = method
-        self.url = url
 
     def __str__(self) -> str:
         text = f"could not decode the response as {self.expected}: {self.message}"

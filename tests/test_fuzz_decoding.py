@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qruntime_async._codec import Model, decode
+from qruntime_async._http_errors import parse_error_body
 from qruntime_async.errors import ResponseDecodeError
 from qruntime_async.ibm import models as ibm
 from qruntime_async.scaleway import models as scw
@@ -190,6 +191,27 @@ def test_the_scaleway_compatibility_decoder_only_raises_decode_errors(
 ) -> None:
     with contextlib.suppress(ResponseDecodeError):
         scw.decode_compat(msgspec.json.encode(value), model)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=json_values
+    | st.dictionaries(
+        st.sampled_from(["error", "errors", "trace", "message", "type", "code", "fields"]),
+        json_values,
+        max_size=4,
+    ),
+    sample=st.sampled_from(SAMPLES),
+    cut=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_error_bodies_never_raise(value: Any, sample: bytes, cut: float) -> None:
+    # Error bodies are read by parse_error_body alone: whatever the server sends, it answers.
+    for body in (msgspec.json.encode(value), sample[: int(len(sample) * cut)]):
+        code, message, trace, fields = parse_error_body(body)
+        assert code is None or isinstance(code, str)
+        assert message is None or isinstance(message, str)
+        assert trace is None or isinstance(trace, str)
+        assert isinstance(fields, dict)
 
 
 @pytest.mark.parametrize("model", [ibm.JobsPage, scw.ListJobsResponse, ibm.Job])

@@ -776,7 +776,8 @@ async def test_results_are_decoded_and_counts_extracted(
     assert await client.jobs.results("j1") == document
     assert await client.jobs.counts("j1") == [{"0x0": 510, "0x3": 514}, {"0x1": 1024}]
     api.on("GET", "/jobs/j2/results", {"evs": [0.5]})
-    assert await client.jobs.counts("j2") is None
+    with pytest.raises(errors.ResponseDecodeError, match="neither a PrimitiveResult"):
+        await client.jobs.counts("j2")
     assert [s.path for s in api.sent] == ["/runtime/jobs/j1/results"] * 2 + [
         "/runtime/jobs/j2/results"
     ]

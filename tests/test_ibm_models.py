@@ -8,6 +8,7 @@ import msgspec
 import pytest
 
 from qruntime_async._codec import decode, encode
+from qruntime_async._http_errors import parse_error_body
 from qruntime_async.errors import ResponseDecodeError
 from qruntime_async.ibm.models import (
     FINAL_JOB_STATUSES,
@@ -19,7 +20,6 @@ from qruntime_async.ibm.models import (
     CreateJobResponse,
     CreateSessionRequest,
     CreateSessionResponse,
-    ErrorResponse,
     Job,
     JobMetrics,
     JobsPage,
@@ -36,7 +36,6 @@ from qruntime_async.ibm.models import (
     WorkloadMode,
     WorkloadsPage,
     WorkloadStatus,
-    sampler_counts,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ibm"
@@ -406,24 +405,19 @@ def test_backends_as_names_or_objects() -> None:
 
 
 def test_error_bodies_of_both_bases() -> None:
-    legacy = decode(b'{"error": {"code": 1217, "message": "Job not found"}}', ErrorResponse)
-    newer = decode(
+    # (code, message, trace, fields): what a user sees on the raised APIStatusError.
+    legacy = parse_error_body(b'{"error": {"code": 1217, "message": "Job not found"}}')
+    newer = parse_error_body(
         b'{"errors": [{"code": "not_found", "message": "Job not found", "more_info": "https://x"},'
-        b' {"code": "other", "message": "second"}], "trace": "abc123"}',
-        ErrorResponse,
+        b' {"code": "other", "message": "second"}], "trace": "abc123"}'
     )
-    plain = decode(b'{"error": "Unauthorized"}', ErrorResponse)
+    plain = parse_error_body(b'{"error": "Unauthorized"}')
 
-    assert legacy.code == "1217"
-    assert legacy.error_message == "Job not found"
-    assert newer.code == "not_found"
-    assert newer.first is not None
-    assert newer.first.more_info == "https://x"
-    assert newer.error_message == "Job not found; second"
-    assert newer.trace == "abc123"
-    assert plain.code is None
-    assert plain.error_message == "Unauthorized"
-    assert decode(b"{}", ErrorResponse).first is None
+    assert legacy == ("1217", "Job not found", None, {})
+    assert newer == ("not_found", "Job not found; second", "abc123", {})
+    assert plain == (None, "Unauthorized", None, {})
+    assert parse_error_body(b"{}") == (None, None, None, {})
+    assert parse_error_body(b"<html>Bad Gateway</html>") == (None, None, None, {})
 
 
 # --- request bodies --------------------------------------------------------------------------
@@ -490,74 +484,3 @@ def test_models_are_frozen_and_repr_omits_defaults() -> None:
     assert repr(decoded) == "Job(id='j1', status='Queued')"
     with pytest.raises(AttributeError):
         decoded.status = "Running"  # type: ignore[misc]
-
-
-# --- sampler results -------------------------------------------------------------------------
-
-
-def test_sampler_counts_from_v2_results() -> None:
-    results = {
-        "results": [
-            {"data": {"meas": {"counts": {"00": 510, "11": 514}}}, "metadata": {}},
-            {"data": {"c": {"counts": {"0": 1000, "1": "24"}}}},
-        ],
-        "metadata": {"version": 2},
-    }
-
-    assert sampler_counts(results) == [{"00": 510, "11": 514}, {"0": 1000, "1": 24}]
-
-
-def test_sampler_counts_prefers_the_meas_register() -> None:
-    results = {"results": [{"data": {"alpha": {"counts": {"1": 3}}, "meas": {"counts": {"0": 3}}}}]}
-
-    assert sampler_counts(results) == [{"0": 3}]
-
-
-def test_sampler_counts_unwraps_runtime_encoder_values() -> None:
-    results = {
-        "__type__": "PrimitiveResult",
-        "__value__": {
-            "pub_results": [
-                {
-                    "__type__": "SamplerPubResult",
-                    "__value__": {
-                        "data": {
-                            "__type__": "DataBin",
-                            "__value__": {"fields": {"meas": {"counts": {"01": 7}}}},
-                        }
-                    },
-                }
-            ]
-        },
-    }
-
-    assert sampler_counts(results) == [{"01": 7}]
-
-
-def test_sampler_counts_from_older_forms() -> None:
-    assert sampler_counts({"counts": [{"0x0": 5, "0x3": 11}, {"0x1": 16}]}) == [
-        {"0x0": 5, "0x3": 11},
-        {"0x1": 16},
-    ]
-    quasi = {
-        "quasi_dists": [{"0": 0.25, "3": 0.75}, {"1": 1.0}],
-        "metadata": [{"shots": 1000}, {"shots": 10}],
-    }
-    assert sampler_counts(quasi) == [{"0": 250, "3": 750}, {"1": 10}]
-
-
-@pytest.mark.parametrize(
-    "results",
-    [
-        {"values": [0.5, -0.2], "metadata": [{}, {}]},
-        {"results": [{"data": {"evs": 0.5, "stds": 0.01}}]},
-        {"quasi_dists": [{"0": 1.0}]},
-        {"counts": [{"0": "many"}]},
-        {"counts": [{"0": 0.25, "1": 0.75}]},
-        [1, 2, 3],
-        "text",
-        None,
-    ],
-)
-def test_sampler_counts_is_none_for_other_results(results: Any) -> None:
-    assert sampler_counts(results) is None

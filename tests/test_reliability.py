@@ -19,7 +19,6 @@ from qruntime_async import (
     RateLimiter,
     RetryPolicy,
     ScalewayQaaSClient,
-    _submit,
     errors,
 )
 from qruntime_async.cli import main
@@ -51,15 +50,12 @@ class FakeTime:
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
-    monkeypatch.setattr(_submit.time, "monotonic", fake.monotonic)
-    monkeypatch.setattr(_submit.anyio, "sleep", fake.sleep)
-    return fake
+def fake_time() -> FakeTime:
+    return FakeTime()
 
 
 async def test_rate_limiter_allows_a_burst_then_spaces_acquisitions(fake_time: FakeTime) -> None:
-    limiter = RateLimiter(5, per=60.0)
+    limiter = RateLimiter(5, per=60.0, clock=fake_time.monotonic, sleep=fake_time.sleep)
     for _ in range(5):
         await limiter.acquire()
     assert fake_time.sleeps == []  # the burst passes at once
@@ -69,7 +65,7 @@ async def test_rate_limiter_allows_a_burst_then_spaces_acquisitions(fake_time: F
 
 
 async def test_rate_limiter_is_shared_by_concurrent_tasks(fake_time: FakeTime) -> None:
-    limiter = RateLimiter(2, per=1.0)
+    limiter = RateLimiter(2, per=1.0, clock=fake_time.monotonic, sleep=fake_time.sleep)
     async with anyio.create_task_group() as group:
         for _ in range(6):
             group.start_soon(limiter.acquire)

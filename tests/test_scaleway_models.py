@@ -8,30 +8,24 @@ import msgspec
 import pytest
 
 from qruntime_async._codec import Duration, decode, encode
+from qruntime_async._http_errors import parse_error_body
 from qruntime_async.errors import ResponseDecodeError
 from qruntime_async.scaleway.models import (
     FINAL_JOB_STATUSES,
     FINAL_SESSION_STATUSES,
     TRANSIENT_SESSION_STATUSES,
-    ApplicationType,
     BookingDemand,
-    BookingStatus,
     CreateJobRequest,
     CreateModelRequest,
     CreateSessionRequest,
-    ErrorResponse,
     Job,
     JobCircuit,
     JobStatus,
-    ListApplicationsResponse,
-    ListBookingsResponse,
     ListJobResultsResponse,
     ListJobsOrderBy,
     ListJobsResponse,
     ListModelsResponse,
     ListPlatformsResponse,
-    ListProcessesResponse,
-    ListProcessResultsResponse,
     ListSessionsOrderBy,
     ListSessionsResponse,
     Money,
@@ -39,7 +33,6 @@ from qruntime_async.scaleway.models import (
     PlatformAvailability,
     PlatformTechnology,
     PlatformType,
-    ProcessStatus,
     Session,
     SessionOriginType,
     SessionStatus,
@@ -254,44 +247,32 @@ def test_money_with_negative_amount() -> None:
     assert refund.amount == Decimal("-1.75")
 
 
-# --- models, applications, processes, bookings, errors ----------------------------------------
+# --- computation models, errors ----------------------------------------------------------------
 
 
-def test_other_listings() -> None:
+def test_model_listing() -> None:
     models = decode(fixture("models_list.json"), ListModelsResponse)
-    applications = decode(fixture("applications_list.json"), ListApplicationsResponse)
-    processes = decode(fixture("processes_list.json"), ListProcessesResponse)
-    results = decode(fixture("process_results_list.json"), ListProcessResultsResponse)
-    bookings = decode(fixture("bookings_list.json"), ListBookingsResponse)
 
     [model] = models.models
     assert model.url == "https://s3.fr-par.scw.cloud/qaas-models/b1c2d3e4.qasm"
     assert model.created_at == datetime(2022, 3, 22, 12, 34, 56, 123456, tzinfo=UTC)
-    [application] = applications.applications
-    assert application.type == ApplicationType.VQE
-    assert application.compatible_platform_ids == ["5e52c364-03fd-4bf7-93e2-e1597e28fb83"]
-    [process] = processes.processes
-    assert process.status == ProcessStatus.RUNNING
-    assert not process.is_final
-    assert process.attached_session_ids == [SESSION_ID]
-    assert process.finished_at is None
-    assert results.process_results[0].result == '{"energy": -1.137}'
-    [booking] = bookings.bookings
-    assert booking.status == BookingStatus.VALIDATED
-    assert booking.time_zone == "Europe/Paris"
-    assert booking.finished_at == datetime(2022, 3, 23, 10, tzinfo=UTC)
 
 
 def test_error_bodies() -> None:
-    not_found = decode(fixture("error_not_found.json"), ErrorResponse)
-    invalid = decode(fixture("error_validation.json"), ErrorResponse)
+    # What a user sees on the raised APIStatusError: code, message and per-field problems.
+    not_found = parse_error_body(fixture("error_not_found.json"))
+    invalid = parse_error_body(fixture("error_validation.json"))
 
-    assert not_found.type == "not_found"
-    assert not_found.resource == "job"
-    assert not_found.resource_id == "3f3d4c2e-5a8b-4c1d-9e2f-0a1b2c3d4e5f"
-    assert not_found.fields is None
-    assert invalid.message == "Validation Error"
-    assert invalid.fields == {
+    code, message, trace, fields = not_found
+    assert code == "not_found"
+    assert message == "resource is not found (job 3f3d4c2e-5a8b-4c1d-9e2f-0a1b2c3d4e5f)"
+    assert trace is None
+    assert fields == {}
+    code, message, trace, fields = invalid
+    assert code == "invalid_request_error"
+    assert message == "Validation Error"
+    assert trace is None
+    assert fields == {
         "session_id": ["is not a valid UUID"],
         "max_duration": ["must be greater than 0s"],
     }

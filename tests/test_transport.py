@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from typing import Any
 
 import aiohttp
 import anyio
@@ -18,6 +19,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 from qruntime_async import errors
+from qruntime_async._config import ClientOptions
 from qruntime_async._constants import USER_AGENT
 from qruntime_async._retry import RetryPolicy, parse_retry_after
 from qruntime_async._transport import (
@@ -35,10 +37,9 @@ FAST = RetryPolicy(backoff_initial=0.001, backoff_max=0.002)
 
 
 class TokenClient(BaseClient):
-    def __init__(self, token: str = SECRET, **kwargs: object) -> None:
-        kwargs.setdefault("base_url", BASE)
+    def __init__(self, token: str = SECRET, base_url: str = BASE, **kwargs: Any) -> None:
         kwargs.setdefault("retry", FAST)
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(base_url=base_url, options=ClientOptions.build(**kwargs))
         self._token = token
 
     async def _auth_headers(self) -> Mapping[str, str]:
@@ -164,12 +165,17 @@ async def test_path_params_cannot_escape_the_path() -> None:
     with aioresponses() as mocked:
         mocked.get(re.compile(r".*"), payload={"id": "x"})
         async with TokenClient() as client:
+            for bad in ("../admin", "..", "a/b", ""):
+                with pytest.raises(ValueError, match="job_id"):
+                    await client._request(
+                        "GET", "/jobs/{job_id}", path_params={"job_id": bad}, cast_to=Thing
+                    )
+            assert not mocked.requests  # refused before anything was sent
             await client._request(
-                "GET", "/jobs/{job_id}", path_params={"job_id": "../admin"}, cast_to=Thing
+                "GET", "/jobs/{job_id}", path_params={"job_id": "a b?c#d%"}, cast_to=Thing
             )
         ((_, url),) = mocked.requests.keys()
-        assert str(url) == f"{BASE}/jobs/..%2Fadmin"
-        assert url.raw_path == "/v1/jobs/..%2Fadmin"
+        assert url.raw_path == "/v1/jobs/a%20b%3Fc%23d%25"
 
 
 # -- Headers -------------------------------------------------------------------------------------
@@ -202,8 +208,8 @@ async def test_json_is_decoded_into_the_requested_type_and_204_is_none() -> None
         async with TokenClient() as client:
             thing = await client._request("GET", "/t", cast_to=Thing)
             assert thing == Thing(id="t1", count=4)
-            assert await client._request("DELETE", "/t", response="none") is None
-            assert await client._request("GET", "/log", response="text") == "line 1\nline 2"
+            assert await client._request("DELETE", "/t", cast_to=type(None)) is None
+            assert await client._request("GET", "/log", cast_to=str) == "line 1\nline 2"
 
 
 async def test_a_body_of_the_wrong_shape_is_a_decode_error_with_the_field_path() -> None:

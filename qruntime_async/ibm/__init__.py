@@ -15,6 +15,14 @@ from .models import (
     Workload,
     WorkloadMode,
     WorkloadStatus,
+)
+from .results import (
+    EstimatorPub,
+    EstimatorResult,
+    Register,
+    SamplerPub,
+    SamplerResult,
+    decode_result,
     sampler_counts,
 )
 from .sessions import SessionContext
@@ -23,11 +31,16 @@ __all__ = [
     "BearerToken",
     "CreateJobResponse",
     "CreateSessionResponse",
+    "EstimatorPub",
+    "EstimatorResult",
     "IAMAuth",
     "IBMRuntimeClient",
     "Job",
     "JobState",
     "JobStatus",
+    "Register",
+    "SamplerPub",
+    "SamplerResult",
     "Session",
     "SessionContext",
     "SessionDetails",
@@ -36,5 +49,6 @@ __all__ = [
     "Workload",
     "WorkloadMode",
     "WorkloadStatus",
+    "decode_result",
     "sampler_counts",
 ]

@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["IBMAuth", "BearerToken", "IAMAuth", "IAMToken"]
 
 _GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
-# Used when the IAM answer says nothing about the token's lifetime (IAM tokens last an hour).
-_DEFAULT_LIFETIME = 3600.0
+_DEFAULT_LIFETIME = C.IBM_IAM_DEFAULT_TOKEN_LIFETIME
 
 
 class IBMAuth(Protocol):

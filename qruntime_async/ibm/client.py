@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import os
-import ssl as ssl_module
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING
 
 from .. import _constants as C
 from .. import _validate as v
-from .._paging import AsyncPager, OffsetPaging
-from .._retry import RetryPolicy
-from .._submit import RateLimiter, SubmitPolicy
-from .._transport import BaseClient, Hook, Timeout, check_url
+from .._config import ClientOptions
+from .._resource import APIResource
+from .._transport import BaseClient
+from .._url import check_url
 from .auth import BearerToken, IAMAuth, IBMAuth
 from .jobs import Jobs
-from .models import BackendsResponse, Job, JobsPage
-from .sessions import SESSION_MODES, SessionContext, Sessions
+from .models import BackendsResponse
+from .sessions import SESSION_MODES, Mode, SessionContext, Sessions
 from .workloads import Workloads, check_instance
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._config import TransportOptions
 
 __all__ = ["IBMRuntimeClient", "Backends"]
 
@@ -66,19 +68,14 @@ def _auth_from(
     )
 
 
-class Backends:
+class Backends(APIResource["IBMRuntimeClient"]):
     """``client.backends``: the systems your instances can use."""
-
-    def __init__(self, client: IBMRuntimeClient) -> None:
-        self._client = client
 
     async def list(self, *, provider: str | None = None) -> BackendsResponse:
         """``GET /backends`` (``provider`` = ``hub/group/project`` narrows it to one instance)."""
         if provider is not None:
             check_instance("provider", provider)
-        return await self._client._request(
-            "GET", "/backends", params={"provider": provider}, cast_to=BackendsResponse
-        )
+        return await self._get("/backends", params={"provider": provider}, cast_to=BackendsResponse)
 
 
 class IBMRuntimeClient(BaseClient):
@@ -96,16 +93,16 @@ class IBMRuntimeClient(BaseClient):
     Resources: :attr:`workloads`, :attr:`sessions`, :attr:`jobs`, :attr:`backends`, and
     :meth:`session` to run a block of work inside a session.
 
-    Transport settings (shared by both clients): ``timeout`` (seconds or
-    :class:`~qruntime_async.Timeout`), ``retry`` (:class:`~qruntime_async.RetryPolicy`) or
-    ``max_retries``, ``pool_size`` / ``pool_size_per_host`` / ``keepalive_timeout`` of the
-    connection pool, ``session`` (your own ``aiohttp.ClientSession``, never closed by the client),
-    ``ssl``, ``allow_insecure_http``, ``default_headers``, ``on_request`` / ``on_response`` hooks,
-    ``trace_configs``, ``submit_policy`` (:class:`~qruntime_async.SubmitPolicy`) and
-    ``submit_rate_limit`` (a :class:`~qruntime_async.RateLimiter` or ``(count, seconds)``).
+    Transport settings (shared by both clients) come as one
+    :class:`~qruntime_async.ClientOptions` (``options=``) or as its fields given as keywords:
+    ``timeout`` (seconds or :class:`~qruntime_async.Timeout`), ``retry``
+    (:class:`~qruntime_async.RetryPolicy`) or ``max_retries``, ``pool_size`` /
+    ``pool_size_per_host`` / ``keepalive_timeout`` of the connection pool, ``session`` (your own
+    ``aiohttp.ClientSession``, never closed by the client), ``ssl``, ``allow_insecure_http``,
+    ``default_headers``, ``on_request`` / ``on_response`` hooks, ``trace_configs``,
+    ``submit_policy`` (:class:`~qruntime_async.SubmitPolicy`) and ``submit_rate_limit`` (a
+    :class:`~qruntime_async.RateLimiter` or ``(count, seconds)``).
     """
-
-    _provider = "ibm"
 
     workloads: Workloads
     sessions: Sessions
@@ -123,22 +120,10 @@ class IBMRuntimeClient(BaseClient):
         iam_url: str | None = None,
         api_version: str = C.IBM_DEFAULT_API_VERSION,
         auth: IBMAuth | None = None,
-        timeout: Timeout | float | None = None,
-        retry: RetryPolicy | None = None,
-        max_retries: int | None = None,
-        pool_size: int = C.DEFAULT_POOL_SIZE,
-        pool_size_per_host: int = C.DEFAULT_POOL_SIZE_PER_HOST,
-        keepalive_timeout: float = C.DEFAULT_KEEPALIVE_TIMEOUT,
-        session: aiohttp.ClientSession | None = None,
-        ssl: ssl_module.SSLContext | bool = True,
-        allow_insecure_http: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        on_request: Hook | None = None,
-        on_response: Hook | None = None,
-        trace_configs: list[aiohttp.TraceConfig] | None = None,
-        submit_policy: SubmitPolicy | None = None,
-        submit_rate_limit: RateLimiter | tuple[int, float] | None = None,
+        options: ClientOptions | None = None,
+        **transport: Unpack[TransportOptions],
     ) -> None:
+        settings = ClientOptions.build(options, **transport)
         if instance is None and os.environ.get(_ENV_INSTANCE):
             instance = os.environ[_ENV_INSTANCE]
             check_instance(_ENV_INSTANCE, instance)
@@ -152,29 +137,8 @@ class IBMRuntimeClient(BaseClient):
         base_url = base_url or _env(_ENV_URL) or default_url
         if isinstance(auth, IAMAuth):
             # The API key is a credential too: the same rule as for the API applies.
-            check_url(
-                "iam_url",
-                auth.iam_url,
-                allow_insecure_http=allow_insecure_http,
-            )
-        super().__init__(
-            base_url=base_url,
-            timeout=timeout,
-            retry=retry,
-            max_retries=max_retries,
-            pool_size=pool_size,
-            pool_size_per_host=pool_size_per_host,
-            keepalive_timeout=keepalive_timeout,
-            session=session,
-            ssl=ssl,
-            allow_insecure_http=allow_insecure_http,
-            default_headers=default_headers,
-            on_request=on_request,
-            on_response=on_response,
-            trace_configs=trace_configs,
-            submit_policy=submit_policy,
-            submit_rate_limit=submit_rate_limit,
-        )
+            check_url("iam_url", auth.iam_url, allow_insecure_http=settings.allow_insecure_http)
+        super().__init__(base_url=base_url, options=settings)
         self.instance = instance
         self._bind_resources()
 
@@ -206,7 +170,7 @@ class IBMRuntimeClient(BaseClient):
         self,
         *,
         backend: str,
-        mode: str | None = "batch",
+        mode: Mode | None = "batch",
         max_ttl: float | timedelta | None = None,
         instance: str | None = None,
         cancel_on_error: bool = True,
@@ -231,47 +195,4 @@ class IBMRuntimeClient(BaseClient):
             max_ttl=max_ttl,
             instance=instance,
             cancel_on_error=cancel_on_error,
-        )
-
-    def _offset_pager(
-        self,
-        path: str,
-        path_params: Mapping[str, object] | None,
-        filters: Mapping[str, Any],
-        page_size: int,
-        limit: int | None,
-        page_token: str | None,
-        read_ahead: bool,
-    ) -> AsyncPager[Job]:
-        v.positive_int("page_size", page_size, maximum=200)
-        if limit is not None:
-            v.positive_int("limit", limit)
-
-        async def fetch(params: dict[str, Any]) -> JobsPage:
-            return await self._request(
-                "GET",
-                path,
-                path_params=path_params,
-                params={**filters, **params},
-                cast_to=JobsPage,
-            )
-
-        strategy: OffsetPaging[JobsPage, Job] = OffsetPaging(
-            items=lambda page: page.jobs,
-            count=lambda page: page.count,
-            page_size=page_size,
-            served_limit=lambda page: page.limit,
-        )
-        listing = (
-            path.format_map(dict(path_params or {}))
-            + "?"
-            + "&".join(f"{k}={filters[k]}" for k in sorted(filters) if filters[k] is not None)
-        )
-        return AsyncPager(
-            fetch,
-            strategy,
-            limit=limit,
-            page_token=page_token,
-            read_ahead=read_ahead,
-            listing=listing,
         )

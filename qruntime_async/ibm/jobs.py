@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal
 
+from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup, listing_lookup, wait, watch
-from .._submit import idempotency_tag, new_idempotency_key, submit_exactly_once
+from .._polling import PollPolicy, WatchGroup
+from .._resource import ANY_JSON, APIResource, Watchable
+from .._submit import (
+    idempotency_tag,
+    new_idempotency_key,
+    submission_slot,
+    submit_exactly_once,
+)
 from .models import (
     CreateJobRequest,
     CreateJobResponse,
@@ -20,8 +27,8 @@ from .models import (
     JobsPage,
     JobStatus,
     JobTagsRequest,
-    sampler_counts,
 )
+from .results import EstimatorResult, SamplerResult, decode_result, sampler_counts
 from .workloads import check_instance
 
 if TYPE_CHECKING:
@@ -31,14 +38,12 @@ __all__ = ["Jobs", "job_hint", "job_is_final"]
 
 logger = logging.getLogger("qruntime_async")
 
+#: How ``GET /jobs`` sorts by creation time (the wire wants upper case; any case is accepted).
+JobSort = Literal["ASC", "DESC", "asc", "desc"]
 _SORTS = frozenset({"ASC", "DESC"})
 _LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
-_MAX_PAGE_SIZE = 200
-_DEFAULT_PAGE_SIZE = 50
 # A change of either is news: the reason and reason code live in ``state``.
 _WATCH_FIELDS = ("status", "state")
-# Any JSON value, decoded without a target type (``object`` would be handed to the decode hook).
-_ANY_JSON = cast("type[Any]", Any)
 
 
 def job_is_final(job: Job) -> bool:
@@ -68,11 +73,21 @@ def job_hint(job: Job) -> float | None:
     return job.estimated_running_time_seconds
 
 
-class Jobs:
+class Jobs(APIResource["IBMRuntimeClient"]):
     """``client.jobs``: the runtime jobs of your instances."""
 
     def __init__(self, client: IBMRuntimeClient) -> None:
-        self._client = client
+        super().__init__(client)
+        self._watchable = Watchable(
+            get=self.get,
+            is_final=job_is_final,
+            fields=_WATCH_FIELDS,
+            sleep=client._sleep,
+            hint=job_hint,
+            list_in_session=self._session_listing,
+            id_of=_job_id,
+            id_name="job_id",
+        )
 
     async def submit(
         self,
@@ -115,12 +130,11 @@ class Jobs:
         client = self._client
 
         async def create_once() -> CreateJobResponse:
-            await client._submit_slot()
-            return await client._request("POST", "/jobs", json=body, cast_to=CreateJobResponse)
+            await submission_slot(client)
+            return await self._post("/jobs", json=body, cast_to=CreateJobResponse)
 
         async def find() -> CreateJobResponse | None:
-            page = await client._request(
-                "GET",
+            page = await self._get(
                 "/jobs",
                 params={
                     "tags": [tag],
@@ -196,10 +210,9 @@ class Jobs:
     async def get(self, job_id: str, *, exclude_params: bool | None = None) -> Job:
         """``GET /jobs/{id}`` (``exclude_params=True`` leaves the job's inputs out)."""
         _optional_bool("exclude_params", exclude_params)
-        return await self._client._request(
-            "GET",
+        return await self._get(
             "/jobs/{job_id}",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
+            path_params={"job_id": job_id},
             params={"exclude_params": exclude_params},
             cast_to=Job,
         )
@@ -214,14 +227,15 @@ class Jobs:
         session_id: str | None = None,
         created_after: datetime | None = None,
         created_before: datetime | None = None,
-        sort: str | None = None,
+        sort: JobSort | None = None,
         exclude_params: bool | None = None,
-        page_size: int = _DEFAULT_PAGE_SIZE,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
         page_token: str | None = None,
         read_ahead: bool = False,
     ) -> AsyncPager[Job]:
-        """``GET /jobs``: your jobs, filtered, offset-paged (``page_size`` per request)."""
+        """``GET /jobs``: your jobs, filtered, offset-paged (``page_size`` per request, at most
+        200). ``sort`` (``"asc"`` or ``"desc"``, any case) orders them by creation time."""
         filters: dict[str, Any] = {
             "backend": v.optional_str("backend", backend),
             "pending": _optional_bool("pending", pending),
@@ -238,68 +252,69 @@ class Jobs:
             filters["created_before"] = v.aware_datetime("created_before", created_before)
         if sort is not None:
             filters["sort"] = v.choice("sort", _upper(sort), _SORTS)
-        return self._client._offset_pager(
-            "/jobs", None, filters, page_size, limit, page_token, read_ahead
+        return self._list(
+            "/jobs",
+            JobsPage,
+            filters=filters,
+            page_size=page_size,
+            limit=limit,
+            page_token=page_token,
+            read_ahead=read_ahead,
         )
 
     async def cancel(self, job_id: str) -> None:
         """``POST /jobs/{id}/cancel``. A job already final raises ConflictError (409)."""
-        await self._client._request(
-            "POST",
+        await self._post(
             "/jobs/{job_id}/cancel",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
+            path_params={"job_id": job_id},
             idempotent=True,
-            response="none",
+            cast_to=type(None),
         )
 
     async def delete(self, job_id: str) -> None:
         """``DELETE /jobs/{id}``."""
-        await self._client._request(
-            "DELETE",
-            "/jobs/{job_id}",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
-            response="none",
-        )
+        await self._delete("/jobs/{job_id}", path_params={"job_id": job_id})
 
     async def results(self, job_id: str) -> Any:
         """``GET /jobs/{id}/results``: the program's result document, decoded from JSON."""
-        return await self._client._request(
-            "GET",
-            "/jobs/{job_id}/results",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
-            cast_to=_ANY_JSON,
+        return await self._get(
+            "/jobs/{job_id}/results", path_params={"job_id": job_id}, cast_to=ANY_JSON
         )
 
-    async def counts(self, job_id: str) -> builtins.list[dict[str, int]] | None:
-        """The per-circuit count distributions of a sampler job's results (None otherwise)."""
+    async def result(self, job_id: str) -> SamplerResult | EstimatorResult:
+        """The job's primitive result, decoded (see :func:`~qruntime_async.ibm.decode_result`).
+
+        Both encodings the service answers in are read: plain JSON, and the Qiskit-encoded form
+        of jobs submitted with ``support_qiskit``. A document that is neither a sampler nor an
+        estimator result raises :class:`~qruntime_async.errors.ResponseDecodeError` naming the
+        JSON path that did not fit.
+        """
+        return decode_result(await self.results(job_id))
+
+    async def counts(self, job_id: str) -> builtins.list[dict[str, int]]:
+        """The counts of each pub of a sampler job, registers joined as qiskit joins them.
+
+        Raises :class:`~qruntime_async.errors.ResponseDecodeError` for a result that is not a
+        sampler result (see :func:`~qruntime_async.ibm.sampler_counts`).
+        """
         return sampler_counts(await self.results(job_id))
 
     async def logs(self, job_id: str) -> str:
         """``GET /jobs/{id}/logs``: the job's log text."""
-        return await self._client._request(
-            "GET",
-            "/jobs/{job_id}/logs",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
-            response="text",
-        )
+        return await self._get("/jobs/{job_id}/logs", path_params={"job_id": job_id}, cast_to=str)
 
     async def metrics(self, job_id: str) -> JobMetrics:
         """``GET /jobs/{id}/metrics``: timestamps and usage."""
-        return await self._client._request(
-            "GET",
-            "/jobs/{job_id}/metrics",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
-            cast_to=JobMetrics,
+        return await self._get(
+            "/jobs/{job_id}/metrics", path_params={"job_id": job_id}, cast_to=JobMetrics
         )
 
     async def set_tags(self, job_id: str, tags: Sequence[str]) -> None:
         """``PUT /jobs/{id}/tags``: replace the job's tags."""
-        await self._client._request(
-            "PUT",
+        await self._put(
             "/jobs/{job_id}/tags",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
+            path_params={"job_id": job_id},
             json=JobTagsRequest(tags=v.string_list("tags", tags)),
-            response="none",
         )
 
     def watch(
@@ -316,33 +331,13 @@ class Jobs:
         ``Cancelled - Ran too long`` (reason code 1305) is final: check ``job.ran_too_long``.
         ``timeout`` raises WaitTimeoutError, whose ``last`` is the last job seen.
         """
-        job_id = v.resource_id("job_id", job_id)
-        return watch(
-            lambda: self.get(job_id),
-            is_final=job_is_final,
-            fields=fields,
-            policy=policy,
-            timeout=timeout,
-            hint=job_hint,
-            resource_id=job_id,
-            sleep=self._client._sleep,
-        )
+        return self._watchable.watch(job_id, fields=fields, policy=policy, timeout=timeout)
 
     async def wait(
         self, job_id: str, *, timeout: float | None = None, policy: PollPolicy | None = None
     ) -> Job:
         """Poll until the job is final and return it; WaitTimeoutError carries the last state."""
-        job_id = v.resource_id("job_id", job_id)
-        return await wait(
-            lambda: self.get(job_id),
-            is_final=job_is_final,
-            fields=_WATCH_FIELDS,
-            policy=policy,
-            timeout=timeout,
-            hint=job_hint,
-            resource_id=job_id,
-            sleep=self._client._sleep,
-        )
+        return await self._watchable.wait(job_id, policy=policy, timeout=timeout)
 
     def watch_many(
         self,
@@ -352,7 +347,7 @@ class Jobs:
         fields: Sequence[str] = _WATCH_FIELDS,
         policy: PollPolicy | None = None,
         timeout: float | None = None,
-        concurrency: int = 16,
+        concurrency: int = C.DEFAULT_WATCH_CONCURRENCY,
         expect_more: bool = False,
     ) -> WatchGroup[Job]:
         """Follow many jobs; a WatchEvent ``(id, snapshot)`` on every change, until all are final.
@@ -362,33 +357,25 @@ class Jobs:
         request per job; a job missing from the listing is fetched on its own. More ids can be
         added with ``group.add(...)`` while it runs.
         """
-        if isinstance(job_ids, str):
-            raise TypeError("job_ids must be a list of job ids, not a single string")
-        ids = [v.resource_id("job_ids", job_id) for job_id in job_ids]
-        list_many = None
-        if session_id is not None:
-            list_many = self._session_lister(v.resource_id("session_id", session_id))
-        return WatchGroup(
-            ids,
-            get_one=lambda job_id: self.get(job_id, exclude_params=True),
-            list_many=list_many,
-            is_final=job_is_final,
+        return self._watchable.watch_many(
+            job_ids,
+            session_id=session_id,
             fields=fields,
             policy=policy,
             timeout=timeout,
-            hint=job_hint,
             concurrency=concurrency,
-            sleep=self._client._sleep,
             expect_more=expect_more,
+            get_one=lambda job_id: self.get(job_id, exclude_params=True),
         )
 
-    def _session_lister(
-        self, session_id: str
-    ) -> Callable[[frozenset[str]], Awaitable[Mapping[str, Job]]]:
-        filters = {"session_id": session_id, "exclude_params": True}
-        return listing_lookup(
-            lambda: self._client._offset_pager(
-                "/jobs", None, filters, _MAX_PAGE_SIZE, None, None, True
-            ),
-            lambda job: job.id,
+    def _session_listing(self, session_id: str) -> AsyncPager[Job]:
+        return self.list(
+            session_id=session_id,
+            exclude_params=True,
+            page_size=C.IBM_WATCH_PAGE_SIZE,
+            read_ahead=True,
         )
+
+
+def _job_id(job: Job) -> str:
+    return job.id

@@ -8,14 +8,15 @@ IBM's two spellings the server used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
+from .. import _constants as C
 from .._codec import Model
+from .._paging_schemes import PagingScheme
 
 __all__ = [
     "JobStatus",
@@ -48,13 +49,10 @@ __all__ = [
     "BackendDeviceStatus",
     "BackendDevice",
     "BackendsResponse",
-    "ErrorDetail",
-    "ErrorResponse",
     "CreateSessionRequest",
     "UpdateSessionRequest",
     "CreateJobRequest",
     "JobTagsRequest",
-    "sampler_counts",
 ]
 
 
@@ -189,11 +187,26 @@ class Workload(Model, frozen=True):
 class WorkloadsPage(Model, frozen=True):
     """A page of workloads; ``next`` is the cursor of the following page (absent on the last)."""
 
+    paging: ClassVar[PagingScheme] = "cursor"
+    max_page_size: ClassVar[int] = C.IBM_WORKLOADS_MAX_PAGE_SIZE
+
     workloads: list[Workload] = msgspec.field(default_factory=list)
     count: int | None = None
     limit: int | None = None
     previous: str | None = None
     next: str | None = None
+
+    def page_items(self) -> list[Workload]:
+        """The workloads of this page."""
+        return self.workloads
+
+    def page_total(self) -> int | None:
+        """How many workloads match the listing."""
+        return self.count
+
+    def next_cursor(self) -> str | None:
+        """The cursor of the following page (None on the last)."""
+        return self.next
 
     @property
     def has_next(self) -> bool:
@@ -414,10 +427,25 @@ class Job(Model, frozen=True):
 class JobsPage(Model, frozen=True):
     """A page of jobs (``GET /jobs`` and ``GET /sessions/{id}/jobs``, offset paging)."""
 
+    paging: ClassVar[PagingScheme] = "offset"
+    max_page_size: ClassVar[int] = C.IBM_JOBS_MAX_PAGE_SIZE
+
     jobs: list[Job] = msgspec.field(default_factory=list)
     count: int | None = None
     limit: int | None = None
     offset: int | None = None
+
+    def page_items(self) -> list[Job]:
+        """The jobs of this page."""
+        return self.jobs
+
+    def page_total(self) -> int | None:
+        """How many jobs match the listing."""
+        return self.count
+
+    def served_limit(self) -> int | None:
+        """The page size the server says it applied."""
+        return self.limit
 
 
 class CreateJobResponse(Model, frozen=True):
@@ -511,56 +539,6 @@ class BackendsResponse(Model, frozen=True):
 
 
 # --------------------------------------------------------------------------------------------
-# Errors
-
-
-class ErrorDetail(Model, frozen=True):
-    """One error of an error body."""
-
-    code: int | str | None = None
-    message: str | None = None
-    more_info: str | None = None
-    status_code: int | None = None
-
-
-class ErrorResponse(Model, frozen=True):
-    """An error body: ``{"error": {...}}`` (legacy base) or ``{"errors": [...], "trace"}``."""
-
-    error: ErrorDetail | str | None = None
-    errors: list[ErrorDetail] | None = None
-    trace: str | None = None
-    message: str | None = None
-
-    @property
-    def first(self) -> ErrorDetail | None:
-        """The main error, whichever shape the body used."""
-        if isinstance(self.error, ErrorDetail):
-            return self.error
-        if self.errors:
-            return self.errors[0]
-        text = self.error if isinstance(self.error, str) else self.message
-        return ErrorDetail(message=text) if text else None
-
-    @property
-    def code(self) -> str | None:
-        """The provider's error code, as text."""
-        first = self.first
-        if first is None or first.code is None:
-            return None
-        return str(first.code)
-
-    @property
-    def error_message(self) -> str | None:
-        """Every error message of the body, joined."""
-        if self.errors:
-            texts = [e.message for e in self.errors if e.message]
-            if texts:
-                return "; ".join(texts)
-        first = self.first
-        return first.message if first is not None else None
-
-
-# --------------------------------------------------------------------------------------------
 # Request bodies
 
 
@@ -605,131 +583,3 @@ class JobTagsRequest(Model, frozen=True, omit_defaults=True):
     """Body of ``PUT /jobs/{id}/tags`` (an empty list removes every tag)."""
 
     tags: list[str]
-
-
-# --------------------------------------------------------------------------------------------
-# Sampler results
-
-
-def _unwrap(value: Any) -> Any:
-    # Results serialised by Qiskit's runtime encoder wrap values as {"__type__", "__value__"}.
-    while isinstance(value, dict) and "__value__" in value and "__type__" in value:
-        value = value["__value__"]
-    return value
-
-
-def _int_counts(raw: Any) -> dict[str, int] | None:
-    raw = _unwrap(raw)
-    if not isinstance(raw, dict):
-        return None
-    counts: dict[str, int] = {}
-    for key, value in raw.items():
-        count = _as_count(value)
-        if count is None:
-            return None
-        counts[str(key)] = count
-    return counts
-
-
-def _as_count(value: Any) -> int | None:
-    # Fractions mean probabilities, not counts: refuse them rather than truncate.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _register_counts(data: Any) -> dict[str, int] | None:
-    data = _unwrap(data)
-    if not isinstance(data, dict):
-        return None
-    if "counts" in data:
-        return _int_counts(data["counts"])
-    fields = _unwrap(data.get("fields"))
-    registers = fields if isinstance(fields, dict) else data
-    found: dict[str, dict[str, int]] = {}
-    for name, register in registers.items():
-        register = _unwrap(register)
-        if isinstance(register, dict) and "counts" in register:
-            counts = _int_counts(register["counts"])
-            if counts is not None:
-                found[str(name)] = counts
-    if not found:
-        return None
-    if "meas" in found:
-        return found["meas"]
-    return next(iter(found.values()))
-
-
-def _shots(metadata: Any, index: int) -> int | None:
-    metadata = _unwrap(metadata)
-    if not isinstance(metadata, list) or index >= len(metadata):
-        return None
-    entry = _unwrap(metadata[index])
-    if not isinstance(entry, dict):
-        return None
-    shots = entry.get("shots")
-    if isinstance(shots, bool) or not isinstance(shots, (int, float, str)):
-        return None
-    try:
-        return int(shots)
-    except ValueError:
-        return None
-
-
-def _quasi_to_counts(dists: Iterable[Any], metadata: Any) -> list[dict[str, int]] | None:
-    counts: list[dict[str, int]] = []
-    for index, dist in enumerate(dists):
-        dist = _unwrap(dist)
-        shots = _shots(metadata, index)
-        if not isinstance(dist, dict) or shots is None:
-            return None
-        try:
-            counts.append({str(k): round(float(p) * shots) for k, p in dist.items()})
-        except (TypeError, ValueError):
-            return None
-    return counts
-
-
-def sampler_counts(results: Any) -> list[dict[str, int]] | None:
-    """Per-circuit count distributions of a sampler result, or None for any other result.
-
-    ``results`` is the decoded JSON of ``GET /jobs/{id}/results``. Understood shapes:
-    ``{"results": [{"data": {"<register>": {"counts": {...}}}}]}`` (one entry per circuit; with
-    several registers the ``meas`` register is used, else the first one),
-    ``{"counts": [{...}, ...]}``, and ``{"quasi_dists": [...], "metadata": [{"shots": n}, ...]}``
-    whose probabilities are scaled by the shots (keys are kept as sent).
-    """
-    results = _unwrap(results)
-    if not isinstance(results, Mapping):
-        return None
-    entries = _unwrap(results.get("results", results.get("pub_results")))
-    if isinstance(entries, list):
-        per_circuit: list[dict[str, int]] = []
-        for entry in entries:
-            entry = _unwrap(entry)
-            if not isinstance(entry, dict):
-                return None
-            counts = _register_counts(entry.get("data"))
-            if counts is None:
-                return None
-            per_circuit.append(counts)
-        return per_circuit
-    raw_counts = _unwrap(results.get("counts"))
-    if isinstance(raw_counts, list):
-        parsed = [_int_counts(c) for c in raw_counts]
-        if any(c is None for c in parsed):
-            return None
-        return [c for c in parsed if c is not None]
-    dists = _unwrap(results.get("quasi_dists"))
-    if isinstance(dists, list):
-        return _quasi_to_counts(dists, results.get("metadata"))
-    return None

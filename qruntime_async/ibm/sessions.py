@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import timedelta
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-import anyio
-
+from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup, wait, watch
+from .._polling import PollPolicy, WatchGroup
+from .._resource import APIResource, Watchable
+from .._session_block import SessionBlock
 from .models import (
     CreateJobResponse,
     CreateSessionRequest,
     CreateSessionResponse,
     Job,
+    JobsPage,
     Session,
     SessionDetails,
     SessionMode,
@@ -34,8 +35,9 @@ logger = logging.getLogger("qruntime_async")
 
 #: The session modes ``POST /sessions`` accepts.
 SESSION_MODES = frozenset(m.value for m in SessionMode)
-# Closing or cancelling a session on the way out of a block gets this long, even when cancelled.
-_CLEANUP_TIMEOUT = 30.0
+#: A session's mode: ``"batch"`` or ``"dedicated"``.
+Mode = Literal["batch", "dedicated"]
+_WATCH_FIELDS = ("state", "accepting_jobs")
 
 
 def session_is_final(session: Session) -> bool:
@@ -43,11 +45,18 @@ def session_is_final(session: Session) -> bool:
     return session.is_final
 
 
-class Sessions:
+class Sessions(APIResource["IBMRuntimeClient"]):
     """``client.sessions``: runtime sessions (a block of time on one backend)."""
 
     def __init__(self, client: IBMRuntimeClient) -> None:
-        self._client = client
+        super().__init__(client)
+        self._watchable = Watchable(
+            get=self.get,
+            is_final=session_is_final,
+            fields=_WATCH_FIELDS,
+            sleep=client._sleep,
+            id_name="session_id",
+        )
 
     async def create(
         self,
@@ -55,7 +64,7 @@ class Sessions:
         backend: str,
         instance: str | None = None,
         max_ttl: float | timedelta | None = None,
-        mode: str | None = None,
+        mode: Mode | None = None,
     ) -> CreateSessionResponse:
         """``POST /sessions``: open a session on ``backend``.
 
@@ -81,28 +90,22 @@ class Sessions:
             max_ttl=ttl if cloud else None,
             mode=mode_value,
         )
-        answer = await self._client._request(
-            "POST", "/sessions", json=body, cast_to=CreateSessionResponse
-        )
+        answer = await self._post("/sessions", json=body, cast_to=CreateSessionResponse)
         for notice in answer.notices:
             logger.warning("session %s: %s", answer.id, notice)
         return answer
 
     async def get(self, session_id: str) -> Session:
         """``GET /sessions/{id}``."""
-        return await self._client._request(
-            "GET",
-            "/sessions/{session_id}",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
-            cast_to=Session,
+        return await self._get(
+            "/sessions/{session_id}", path_params={"session_id": session_id}, cast_to=Session
         )
 
     async def details(self, session_id: str) -> SessionDetails:
         """``GET /sessions/{id}/extended``: status, reason, timestamps, remaining time."""
-        return await self._client._request(
-            "GET",
+        return await self._get(
             "/sessions/{session_id}/extended",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
+            path_params={"session_id": session_id},
             cast_to=SessionDetails,
         )
 
@@ -110,12 +113,11 @@ class Sessions:
         """``PATCH /sessions/{id}``: accept new jobs or not."""
         if not isinstance(accepting_jobs, bool):
             raise TypeError("accepting_jobs must be a bool")
-        await self._client._request(
-            "PATCH",
+        await self._patch(
             "/sessions/{session_id}",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
+            path_params={"session_id": session_id},
             json=UpdateSessionRequest(accepting_jobs=accepting_jobs),
-            response="none",
+            cast_to=type(None),
         )
 
     async def close(self, session_id: str) -> None:
@@ -124,76 +126,53 @@ class Sessions:
 
     async def cancel(self, session_id: str) -> None:
         """Cancel now (``DELETE /sessions/{id}/close``): the session stops, queued jobs too."""
-        await self._client._request(
-            "DELETE",
-            "/sessions/{session_id}/close",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
-            response="none",
-        )
+        await self._delete("/sessions/{session_id}/close", path_params={"session_id": session_id})
 
     def jobs(
         self,
         session_id: str,
         *,
-        page_size: int = 50,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
         page_token: str | None = None,
         read_ahead: bool = False,
     ) -> AsyncPager[Job]:
         """``GET /sessions/{id}/jobs``: the session's jobs, offset-paged."""
-        sid = v.resource_id("session_id", session_id)
-        return self._client._offset_pager(
+        return self._list(
             "/sessions/{session_id}/jobs",
-            {"session_id": sid},
-            {},
-            page_size,
-            limit,
-            page_token,
-            read_ahead,
+            JobsPage,
+            path_params={"session_id": v.resource_id("session_id", session_id)},
+            page_size=page_size,
+            limit=limit,
+            page_token=page_token,
+            read_ahead=read_ahead,
         )
 
     def watch(
         self,
         session_id: str,
         *,
-        fields: Sequence[str] = ("state", "accepting_jobs"),
+        fields: Sequence[str] = _WATCH_FIELDS,
         policy: PollPolicy | None = None,
         timeout: float | None = None,
     ) -> AsyncGenerator[Session, None]:
         """Yield the session when first seen and on every change, until closed or canceled."""
-        sid = v.resource_id("session_id", session_id)
-        return watch(
-            lambda: self.get(sid),
-            is_final=session_is_final,
-            fields=fields,
-            policy=policy,
-            timeout=timeout,
-            resource_id=sid,
-            sleep=self._client._sleep,
-        )
+        return self._watchable.watch(session_id, fields=fields, policy=policy, timeout=timeout)
 
     async def wait(
         self, session_id: str, *, timeout: float | None = None, policy: PollPolicy | None = None
     ) -> Session:
         """Poll until the session is closed or canceled and return it."""
-        sid = v.resource_id("session_id", session_id)
-        return await wait(
-            lambda: self.get(sid),
-            is_final=session_is_final,
-            fields=("state",),
-            policy=policy,
-            timeout=timeout,
-            resource_id=sid,
-            sleep=self._client._sleep,
-        )
+        return await self._watchable.wait(session_id, policy=policy, timeout=timeout)
 
 
-class SessionContext:
+class SessionContext(SessionBlock):
     """An open session used as ``async with client.session(backend=...) as s:``.
 
     Jobs submitted through :meth:`submit` run in the session. On a normal exit the session is
     closed gently (queued jobs still run); if the block raises, it is cancelled unless
-    ``cancel_on_error=False``.
+    ``cancel_on_error=False``. Either is shielded from cancellation and bounded by
+    ``cleanup_timeout`` seconds.
     """
 
     def __init__(
@@ -201,76 +180,45 @@ class SessionContext:
         client: IBMRuntimeClient,
         *,
         backend: str,
-        mode: str | None,
+        mode: Mode | None,
         max_ttl: float | timedelta | None,
         instance: str | None,
         cancel_on_error: bool,
+        cleanup_timeout: float = C.SESSION_CLEANUP_TIMEOUT,
     ) -> None:
-        self._client = client
+        super().__init__(client, cleanup_timeout=cleanup_timeout)
+        self._ibm = client
         self.backend = backend
         self._mode = mode
         self._max_ttl = max_ttl
         self._instance = instance
         self.cancel_on_error = cancel_on_error
-        self._id: str | None = None
         self.created: CreateSessionResponse | None = None
 
     @property
-    def id(self) -> str:
-        """The session id (available inside the ``async with`` block)."""
-        if self._id is None:
-            raise RuntimeError("the session is not open yet: use it inside `async with`")
-        return self._id
+    def _abort_action(self) -> str:  # type: ignore[override]
+        return "cancel" if self.cancel_on_error else "close"
 
-    def __repr__(self) -> str:
-        return f"SessionContext(id={self._id!r}, backend={self.backend!r})"
+    def _describe(self) -> dict[str, Any]:
+        return {"id": self._id, "backend": self.backend}
 
-    async def __aenter__(self) -> SessionContext:
-        if self.created is not None:
-            raise RuntimeError("this session was already opened; call client.session() again")
-        self.created = await self._client.sessions.create(
-            backend=self.backend, instance=self._instance, max_ttl=self._max_ttl, mode=self._mode
+    async def _open(self) -> str:
+        self.created = await self._ibm.sessions.create(
+            backend=self.backend,
+            instance=self._instance,
+            max_ttl=self._max_ttl,
+            mode=self._mode,
         )
-        self._id = self.created.id
-        return self
+        return self.created.id
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        session_id = self._id
-        if session_id is None:
-            return
-        if self._client.closed:
-            logger.warning(
-                "session %s left open: the client was closed inside the block", session_id
-            )
-            return
-        cancel = exc_type is not None and self.cancel_on_error
-        action = self._client.sessions.cancel if cancel else self._client.sessions.close
-        if exc_type is None:
-            await action(session_id)
-            return
-        # Leaving on an error (or a cancellation): still end the session, but let the original
-        # exception propagate rather than a failure of the clean-up.
-        try:
-            with anyio.move_on_after(_CLEANUP_TIMEOUT, shield=True) as scope:
-                await action(session_id)
-            if scope.cancelled_caught:
-                logger.warning(
-                    "gave up ending session %s after %g s; it ends when its max_ttl runs out",
-                    session_id,
-                    _CLEANUP_TIMEOUT,
-                )
-        except Exception as cleanup_error:
-            logger.warning(
-                "could not %s session %s after an error in the block: %s",
-                "cancel" if cancel else "close",
-                session_id,
-                cleanup_error,
-            )
+    async def _finish(self) -> None:
+        await self._ibm.sessions.close(self.id)
+
+    async def _abort(self, error: BaseException) -> None:
+        if self.cancel_on_error:
+            await self._ibm.sessions.cancel(self.id)
+        else:
+            await self._ibm.sessions.close(self.id)
 
     async def submit(
         self, program_id: str, *, params: Mapping[str, Any] | None = None, **kwargs: Any
@@ -279,30 +227,30 @@ class SessionContext:
         kwargs.setdefault("backend", self.backend)
         if self._instance is not None:
             kwargs.setdefault("instance", self._instance)
-        return await self._client.jobs.submit(
+        return await self._ibm.jobs.submit(
             program_id, params=params, session_id=self.id, **kwargs
         )
 
     def jobs(self, **kwargs: Any) -> AsyncPager[Job]:
         """The session's jobs (see ``client.sessions.jobs``)."""
-        return self._client.sessions.jobs(self.id, **kwargs)
+        return self._ibm.sessions.jobs(self.id, **kwargs)
 
     def watch_jobs(self, job_ids: Sequence[str] = (), **kwargs: Any) -> WatchGroup[Job]:
         """Follow jobs of this session with one listing request a tick."""
-        return self._client.jobs.watch_many(job_ids, session_id=self.id, **kwargs)
+        return self._ibm.jobs.watch_many(job_ids, session_id=self.id, **kwargs)
 
     async def get(self) -> Session:
         """The session's current state."""
-        return await self._client.sessions.get(self.id)
+        return await self._ibm.sessions.get(self.id)
 
     async def details(self) -> SessionDetails:
         """The session's extended details."""
-        return await self._client.sessions.details(self.id)
+        return await self._ibm.sessions.details(self.id)
 
     async def close(self) -> None:
         """Stop accepting jobs now (queued jobs still run)."""
-        await self._client.sessions.close(self.id)
+        await self._ibm.sessions.close(self.id)
 
     async def cancel(self) -> None:
         """Cancel the session now, with its queued jobs."""
-        await self._client.sessions.cancel(self.id)
+        await self._ibm.sessions.cancel(self.id)

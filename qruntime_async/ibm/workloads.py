@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import _validate as v
 from .._paging import AsyncPager
+from .._paging_schemes import CursorPosition
+from .._resource import APIResource
 from .models import SortOrder, Workload, WorkloadMode, WorkloadsPage
 
 if TYPE_CHECKING:
@@ -19,7 +21,8 @@ _STATUSES = frozenset({"pending", "in_progress", "failed", "completed", "cancele
 _MODES = frozenset(m.value for m in WorkloadMode)
 _ORDERS = frozenset(o.value for o in SortOrder)
 _SORTS = frozenset({"createdAt"})
-_MAX_PAGE_SIZE = 1000
+#: How workloads are ordered by creation time.
+Order = Literal["asc", "desc"]
 
 
 def check_instance(name: str, value: object, *, levels: tuple[int, ...] = (3,)) -> str:
@@ -33,11 +36,10 @@ def check_instance(name: str, value: object, *, levels: tuple[int, ...] = (3,)) 
     return value
 
 
-class Workloads:
+class Workloads(APIResource["IBMRuntimeClient"]):
     """``client.workloads``: list workloads (jobs and sessions) newest first by default."""
 
-    def __init__(self, client: IBMRuntimeClient) -> None:
-        self._client = client
+    _client: IBMRuntimeClient
 
     def list_mine(
         self,
@@ -51,7 +53,7 @@ class Workloads:
         created_before: datetime | None = None,
         tags: Sequence[str] | None = None,
         sort: str | None = None,
-        order: str | None = None,
+        order: Order | None = None,
         page_size: int | None = None,
         limit: int | None = None,
         page_token: str | None = None,
@@ -109,7 +111,7 @@ class Workloads:
         tags: Sequence[str] | None = None,
         user_id: str | None = None,
         sort: str | None = None,
-        order: str | None = None,
+        order: Order | None = None,
         page_size: int | None = None,
         limit: int | None = None,
         page_token: str | None = None,
@@ -194,11 +196,6 @@ class Workloads:
         previous_cursor: str | None,
         read_ahead: bool,
     ) -> AsyncPager[Workload]:
-        if page_size is not None:
-            v.positive_int("page_size", page_size, maximum=_MAX_PAGE_SIZE)
-        if limit is not None:
-            v.positive_int("limit", limit)
-        first: tuple[str, str] | None = None
         given = [
             name
             for name, value in (
@@ -210,25 +207,21 @@ class Workloads:
         ]
         if len(given) > 1:
             raise ValueError(f"give at most one of {', '.join(given)}")
+        first: CursorPosition = None
         if next_cursor is not None:
             first = ("next", _cursor("next_cursor", next_cursor))
         elif previous_cursor is not None:
             first = ("previous", _cursor("previous_cursor", previous_cursor))
-        client = self._client
-
-        async def fetch(params: dict[str, Any]) -> WorkloadsPage:
-            return await client._request(
-                "GET", path, params={**filters, **params}, cast_to=WorkloadsPage
-            )
-
-        listing = path + "?" + "&".join(f"{k}={filters[k]}" for k in sorted(filters))
-        return AsyncPager(
-            fetch,
-            _WorkloadCursors(page_size=page_size, first=first),
+        return self._list(
+            path,
+            WorkloadsPage,
+            filters=filters,
+            page_size=page_size,
             limit=limit,
             page_token=page_token,
             read_ahead=read_ahead,
-            listing=listing,
+            first=first,
+            other_params=("previous",),
         )
 
 
@@ -236,57 +229,3 @@ def _cursor(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be a non-empty string (a cursor the server sent)")
     return value
-
-
-_Position = tuple[str, str] | None
-
-
-class _WorkloadCursors:
-    """The workloads' cursor paging: ``next``/``previous`` cursors, page size sent as ``limit``.
-
-    A position is ``(query parameter, cursor)``: a listing may start from the server's
-    ``previous`` cursor of some page, and then goes on forward through ``next`` cursors.
-    """
-
-    kind = "cursor"
-
-    def __init__(self, *, page_size: int | None, first: _Position) -> None:
-        self.page_size = page_size
-        self._first = first
-
-    def start(self, want: int | None) -> _Position:
-        return self._first
-
-    def params(self, position: _Position, want: int | None) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        if position is not None:
-            params[position[0]] = position[1]
-        if self.page_size is not None:
-            params["limit"] = self.page_size if want is None else min(self.page_size, want)
-        return params
-
-    def items(self, page: WorkloadsPage) -> Sequence[Workload]:
-        return page.workloads
-
-    def total(self, page: WorkloadsPage) -> int | None:
-        return page.count
-
-    def advance(
-        self, position: _Position, sent: Mapping[str, Any], page: WorkloadsPage
-    ) -> _Position:
-        return ("next", page.next) if page.next else None
-
-    def dump(self, position: _Position) -> dict[str, Any]:
-        if position is None:
-            return {"cursor": None}
-        param, cursor = position
-        return {"cursor": cursor} if param == "next" else {"cursor": cursor, "param": param}
-
-    def load(self, data: Mapping[str, Any]) -> _Position:
-        cursor = data.get("cursor")
-        param = data.get("param", "next")
-        if cursor is None:
-            return None
-        if not isinstance(cursor, str) or param not in ("next", "previous"):
-            raise ValueError("the cursor must be a string")
-        return (param, cursor)

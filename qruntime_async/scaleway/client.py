@@ -3,45 +3,31 @@
 from __future__ import annotations
 
 import os
-import ssl as ssl_module
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Protocol, TypeVar
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from .. import _constants as C
 from .. import _validate as v
-from .._paging import AsyncPager, PageNumberPaging
+from .._config import ClientOptions
 from .._polling import PollPolicy
-from .._retry import RetryPolicy
-from .._submit import RateLimiter, SubmitPolicy
-from .._transport import BaseClient, Hook, Timeout
+from .._transport import BaseClient
 from .jobs import Jobs
 from .models import BookingDemand, decode_compat
 from .models_api import Models
 from .platforms import Platforms
 from .sessions import SessionContext, Sessions
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._config import TransportOptions
+
 __all__ = ["ScalewayQaaSClient"]
-
-
-class _ListAnswer(Protocol):
-    # Every Scaleway list answer: the items plus the number of matches.
-    @property
-    def total_count(self) -> int | None: ...
-
-
-P = TypeVar("P", bound=_ListAnswer)
-T = TypeVar("T")
 
 _ENV_SECRET_KEY = "SCW_SECRET_KEY"
 _ENV_PROJECT_ID = "SCW_DEFAULT_PROJECT_ID"
 _ENV_URL = "SCW_API_URL"
-
-#: Scaleway rejects larger pages.
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 50
 
 
 class _SecretKey:
@@ -97,16 +83,18 @@ class ScalewayQaaSClient(BaseClient):
     :meth:`session` to run a block of work inside a running session. Every call goes through
     one aiohttp connection pool, so concurrent calls (``asyncio.gather``) really run at once.
 
-    Transport settings (shared by both clients): ``timeout`` (seconds or
-    :class:`~qruntime_async.Timeout`), ``retry`` (:class:`~qruntime_async.RetryPolicy`) or
-    ``max_retries``, ``pool_size`` / ``pool_size_per_host`` / ``keepalive_timeout`` of the
-    connection pool, ``session`` (your own ``aiohttp.ClientSession``, never closed by the client),
-    ``ssl``, ``allow_insecure_http``, ``default_headers``, ``on_request`` / ``on_response`` hooks,
-    ``trace_configs``, ``submit_policy`` (:class:`~qruntime_async.SubmitPolicy`) and
-    ``submit_rate_limit`` (a :class:`~qruntime_async.RateLimiter` or ``(count, seconds)``).
+    Transport settings (shared by both clients) come as one
+    :class:`~qruntime_async.ClientOptions` (``options=``) or as its fields given as keywords:
+    ``timeout`` (seconds or :class:`~qruntime_async.Timeout`), ``retry``
+    (:class:`~qruntime_async.RetryPolicy`) or ``max_retries``, ``pool_size`` /
+    ``pool_size_per_host`` / ``keepalive_timeout`` of the connection pool, ``session`` (your own
+    ``aiohttp.ClientSession``, never closed by the client), ``ssl``, ``allow_insecure_http``,
+    ``default_headers``, ``on_request`` / ``on_response`` hooks, ``trace_configs``,
+    ``submit_policy`` (:class:`~qruntime_async.SubmitPolicy`) and ``submit_rate_limit`` (a
+    :class:`~qruntime_async.RateLimiter` or ``(count, seconds)``).
     """
 
-    _provider = "scaleway"
+    _api_prefix = C.SCALEWAY_API_PREFIX
 
     jobs: Jobs
     sessions: Sessions
@@ -119,22 +107,10 @@ class ScalewayQaaSClient(BaseClient):
         project_id: str | None = None,
         base_url: str | None = None,
         *,
-        timeout: Timeout | float | None = None,
-        retry: RetryPolicy | None = None,
-        max_retries: int | None = None,
-        pool_size: int = C.DEFAULT_POOL_SIZE,
-        pool_size_per_host: int = C.DEFAULT_POOL_SIZE_PER_HOST,
-        keepalive_timeout: float = C.DEFAULT_KEEPALIVE_TIMEOUT,
-        session: aiohttp.ClientSession | None = None,
-        ssl: ssl_module.SSLContext | bool = True,
-        allow_insecure_http: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        on_request: Hook | None = None,
-        on_response: Hook | None = None,
-        trace_configs: list[aiohttp.TraceConfig] | None = None,
-        submit_policy: SubmitPolicy | None = None,
-        submit_rate_limit: RateLimiter | tuple[int, float] | None = None,
+        options: ClientOptions | None = None,
+        **transport: Unpack[TransportOptions],
     ) -> None:
+        settings = ClientOptions.build(options, **transport)
         if secret_key is None:
             secret_key = os.environ.get(_ENV_SECRET_KEY) or None
         if secret_key is None:
@@ -147,24 +123,7 @@ class ScalewayQaaSClient(BaseClient):
         if project_id is not None:
             v.resource_id("project_id", project_id)
         base_url = base_url or os.environ.get(_ENV_URL) or C.SCALEWAY_DEFAULT_BASE_URL
-        super().__init__(
-            base_url=_api_root(base_url),
-            timeout=timeout,
-            retry=retry,
-            max_retries=max_retries,
-            pool_size=pool_size,
-            pool_size_per_host=pool_size_per_host,
-            keepalive_timeout=keepalive_timeout,
-            session=session,
-            ssl=ssl,
-            allow_insecure_http=allow_insecure_http,
-            default_headers=default_headers,
-            on_request=on_request,
-            on_response=on_response,
-            trace_configs=trace_configs,
-            submit_policy=submit_policy,
-            submit_rate_limit=submit_rate_limit,
-        )
+        super().__init__(base_url=_api_root(base_url), options=settings)
         self._secret = _SecretKey(key)
         self.project_id = project_id
         self._bind_resources()
@@ -243,79 +202,5 @@ class ScalewayQaaSClient(BaseClient):
             )
         return self.project_id
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: type[T],
-        path_params: Mapping[str, object] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> T:
-        """One API call under ``/qaas/v1alpha1``, decoded into ``cast_to``.
-
-        Both the current wire shape and the older one (``{"seconds", "nanos"}`` timestamps,
-        ``{"value": ...}`` wrappers) are accepted.
-        """
-        return await self._request(
-            method,
-            C.SCALEWAY_API_PREFIX + path,
-            cast_to=cast_to,
-            path_params=path_params,
-            params=params,
-            json=json,
-            idempotent=idempotent,
-        )
-
     def _decode_body(self, data: bytes, cast_to: type[Any], method: str, url: str) -> Any:
         return decode_compat(data, cast_to, method=method, url=url)
-
-    async def _call_no_content(
-        self, method: str, path: str, *, path_params: Mapping[str, object] | None = None
-    ) -> None:
-        await self._request(
-            method, C.SCALEWAY_API_PREFIX + path, path_params=path_params, response="none"
-        )
-
-    def _page_pager(
-        self,
-        path: str,
-        *,
-        cast_to: type[P],
-        items: Callable[[P], Sequence[T]],
-        filters: Mapping[str, Any],
-        path_params: Mapping[str, object] | None = None,
-        page_size: int,
-        limit: int | None,
-        page_token: str | None,
-        read_ahead: bool,
-    ) -> AsyncPager[T]:
-        """A page-number pager over ``GET path`` with ``filters`` sent on every page."""
-        v.positive_int("page_size", page_size, maximum=MAX_PAGE_SIZE)
-        if limit is not None:
-            v.positive_int("limit", limit)
-        fixed = dict(filters)
-
-        async def fetch(params: dict[str, Any]) -> P:
-            return await self._call(
-                "GET", path, path_params=path_params, params={**fixed, **params}, cast_to=cast_to
-            )
-
-        strategy: PageNumberPaging[P, T] = PageNumberPaging(
-            items=items, total_count=lambda page: page.total_count, page_size=page_size
-        )
-        listing = (
-            path.format_map(dict(path_params or {}))
-            + "?"
-            + "&".join(f"{k}={fixed[k]}" for k in sorted(fixed) if fixed[k] is not None)
-        )
-        return AsyncPager(
-            fetch,
-            strategy,
-            limit=limit,
-            page_token=page_token,
-            read_ahead=read_ahead,
-            listing=listing,
-        )

@@ -5,14 +5,21 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup, listing_lookup, wait, watch
-from .._submit import idempotency_tag, new_idempotency_key, submit_exactly_once
+from .._polling import PollPolicy, WatchGroup
+from .._resource import APIResource, Watchable
+from .._submit import (
+    idempotency_tag,
+    new_idempotency_key,
+    submission_slot,
+    submit_exactly_once,
+)
 from .models import (
     CreateJobRequest,
     Job,
@@ -33,12 +40,24 @@ if TYPE_CHECKING:
 
 __all__ = ["Jobs", "job_is_final", "make_circuit"]
 
+#: How ``GET /jobs`` orders jobs (the values of :class:`ListJobsOrderBy`).
+JobOrder = Literal[
+    "created_at_asc",
+    "created_at_desc",
+    "status_asc",
+    "status_desc",
+    "platform_name_asc",
+    "platform_name_desc",
+    "name_asc",
+    "name_desc",
+    "session_name_asc",
+    "session_name_desc",
+]
+#: How ``GET /jobs/{id}/results`` orders results.
+ResultOrder = Literal["created_at_asc", "created_at_desc"]
 _JOB_ORDERS = frozenset(o.value for o in ListJobsOrderBy)
 _RESULT_ORDERS = frozenset(o.value for o in ListJobResultsOrderBy)
 _PERCEVAL_PREFIX = ":PCVL:"
-# Jobs of one session are listed with the largest page Scaleway accepts, so that following
-# them usually costs one request a tick.
-_WATCH_PAGE_SIZE = 100
 
 
 def job_is_final(job: Job) -> bool:
@@ -113,11 +132,20 @@ def duration(name: str, value: float | timedelta | None) -> timedelta | None:
     return timedelta(seconds=v.seconds(name, value))
 
 
-class Jobs:
+class Jobs(APIResource["ScalewayQaaSClient"]):
     """``client.jobs``: the jobs of your sessions."""
 
     def __init__(self, client: ScalewayQaaSClient) -> None:
-        self._client = client
+        super().__init__(client)
+        self._watchable = Watchable(
+            get=self.get,
+            is_final=job_is_final,
+            fields=("status",),
+            sleep=client._sleep,
+            list_in_session=self._session_listing,
+            id_of=_job_id,
+            id_name="job_id",
+        )
 
     async def create(
         self,
@@ -158,12 +186,11 @@ class Jobs:
         client = self._client
 
         async def create_once() -> Job:
-            await client._submit_slot()
-            return await client._call("POST", "/jobs", json=body, cast_to=Job)
+            await submission_slot(client)
+            return await self._post("/jobs", json=body, cast_to=Job)
 
         async def find() -> Job | None:
-            page = await client._call(
-                "GET",
+            page = await self._get(
                 "/jobs",
                 params={"session_id": body.session_id, "tags": [tag], "page_size": 10},
                 cast_to=ListJobsResponse,
@@ -205,12 +232,7 @@ class Jobs:
 
     async def get(self, job_id: str) -> Job:
         """``GET /jobs/{id}``."""
-        return await self._client._call(
-            "GET",
-            "/jobs/{job_id}",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
-            cast_to=Job,
-        )
+        return await self._get("/jobs/{job_id}", path_params={"job_id": job_id}, cast_to=Job)
 
     def list(
         self,
@@ -218,8 +240,8 @@ class Jobs:
         session_id: str | None = None,
         project_id: str | None = None,
         tags: Sequence[str] | None = None,
-        order_by: str | None = None,
-        page_size: int = 50,
+        order_by: JobOrder | None = None,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
         page_token: str | None = None,
         read_ahead: bool = False,
@@ -240,10 +262,9 @@ class Jobs:
             filters["tags"] = v.string_list("tags", tags)
         if order_by is not None:
             filters["order_by"] = v.choice("order_by", order_by, _JOB_ORDERS)
-        return self._client._page_pager(
+        return self._list(
             "/jobs",
-            cast_to=ListJobsResponse,
-            items=lambda page: page.jobs,
+            ListJobsResponse,
             filters=filters,
             page_size=page_size,
             limit=limit,
@@ -263,26 +284,19 @@ class Jobs:
             name=v.optional_str("name", name),
             tags=v.string_list("tags", tags) if tags is not None else None,
         )
-        return await self._client._call(
-            "PATCH",
-            "/jobs/{job_id}",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
-            json=body,
-            cast_to=Job,
+        return await self._patch(
+            "/jobs/{job_id}", path_params={"job_id": job_id}, json=body, cast_to=Job
         )
 
     async def delete(self, job_id: str) -> None:
         """``DELETE /jobs/{id}``."""
-        await self._client._call_no_content(
-            "DELETE", "/jobs/{job_id}", path_params={"job_id": v.resource_id("job_id", job_id)}
-        )
+        await self._delete("/jobs/{job_id}", path_params={"job_id": job_id})
 
     async def cancel(self, job_id: str) -> Job:
         """``POST /jobs/{id}/cancel``; returns the job (usually ``cancelling`` at first)."""
-        return await self._client._call(
-            "POST",
+        return await self._post(
             "/jobs/{job_id}/cancel",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
+            path_params={"job_id": job_id},
             json={},
             # Asking twice to cancel has the same effect as asking once.
             idempotent=True,
@@ -291,19 +305,16 @@ class Jobs:
 
     async def circuit(self, job_id: str) -> JobCircuit:
         """``GET /jobs/{id}/circuit``: the circuit the job runs."""
-        return await self._client._call(
-            "GET",
-            "/jobs/{job_id}/circuit",
-            path_params={"job_id": v.resource_id("job_id", job_id)},
-            cast_to=JobCircuit,
+        return await self._get(
+            "/jobs/{job_id}/circuit", path_params={"job_id": job_id}, cast_to=JobCircuit
         )
 
     def results(
         self,
         job_id: str,
         *,
-        order_by: str | None = None,
-        page_size: int = 50,
+        order_by: ResultOrder | None = None,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
         page_token: str | None = None,
         read_ahead: bool = False,
@@ -316,11 +327,10 @@ class Jobs:
         filters: dict[str, Any] = {}
         if order_by is not None:
             filters["order_by"] = v.choice("order_by", order_by, _RESULT_ORDERS)
-        return self._client._page_pager(
+        return self._list(
             "/jobs/{job_id}/results",
+            ListJobResultsResponse,
             path_params={"job_id": jid},
-            cast_to=ListJobResultsResponse,
-            items=lambda page: page.job_results,
             filters=filters,
             page_size=page_size,
             limit=limit,
@@ -341,30 +351,13 @@ class Jobs:
         Final means ``completed``, ``error`` or ``cancelled``; ``cancelling`` is not final.
         ``timeout`` (seconds) raises WaitTimeoutError carrying the last state.
         """
-        jid = v.resource_id("job_id", job_id)
-        return watch(
-            lambda: self.get(jid),
-            is_final=job_is_final,
-            fields=fields,
-            policy=policy,
-            timeout=timeout,
-            resource_id=jid,
-            sleep=self._client._sleep,
-        )
+        return self._watchable.watch(job_id, fields=fields, policy=policy, timeout=timeout)
 
     async def wait(
         self, job_id: str, *, timeout: float | None = None, policy: PollPolicy | None = None
     ) -> Job:
         """Poll until the job is completed, in error or cancelled, and return it."""
-        jid = v.resource_id("job_id", job_id)
-        return await wait(
-            lambda: self.get(jid),
-            is_final=job_is_final,
-            policy=policy,
-            timeout=timeout,
-            resource_id=jid,
-            sleep=self._client._sleep,
-        )
+        return await self._watchable.wait(job_id, policy=policy, timeout=timeout)
 
     def watch_many(
         self,
@@ -374,7 +367,7 @@ class Jobs:
         fields: Sequence[str] = ("status",),
         policy: PollPolicy | None = None,
         timeout: float | None = None,
-        concurrency: int = 16,
+        concurrency: int = C.DEFAULT_WATCH_CONCURRENCY,
         expect_more: bool = False,
     ) -> WatchGroup[Job]:
         """Follow many jobs: a :class:`WatchEvent` on every change, until all are final.
@@ -383,26 +376,21 @@ class Jobs:
         ``GET /jobs?session_id=...`` listing instead of one request per job; a job missing from
         the listing is fetched alone. More ids can be added with ``group.add(...)``.
         """
-        if isinstance(job_ids, str):
-            raise TypeError("job_ids must be a list of job ids, not a single string")
-        ids = [v.resource_id("job_ids", job_id) for job_id in job_ids]
-        list_many = None
-        if session_id is not None:
-            sid = v.resource_id("session_id", session_id)
-            list_many = listing_lookup(
-                lambda: self.list(session_id=sid, page_size=_WATCH_PAGE_SIZE, read_ahead=True),
-                lambda job: job.id,
-            )
-
-        return WatchGroup(
-            ids,
-            get_one=self.get,
-            list_many=list_many,
-            is_final=job_is_final,
+        return self._watchable.watch_many(
+            job_ids,
+            session_id=session_id,
             fields=fields,
             policy=policy,
             timeout=timeout,
             concurrency=concurrency,
-            sleep=self._client._sleep,
             expect_more=expect_more,
         )
+
+    def _session_listing(self, session_id: str) -> AsyncPager[Job]:
+        return self.list(
+            session_id=session_id, page_size=C.SCALEWAY_WATCH_PAGE_SIZE, read_ahead=True
+        )
+
+
+def _job_id(job: Job) -> str:
+    return job.id

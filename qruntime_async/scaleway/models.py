@@ -19,34 +19,26 @@ from typing import Any, ClassVar, TypeVar
 import msgspec
 from msgspec.structs import force_setattr
 
+from .. import _constants as C
 from .._codec import Duration, Model, decode, make_utc
+from .._paging_schemes import PagingScheme
 from ..errors import ResponseDecodeError
 
 __all__ = [
     "JobStatus",
     "SessionStatus",
     "SessionOriginType",
-    "SessionAccess",
     "PlatformType",
     "PlatformTechnology",
     "PlatformAvailability",
-    "ApplicationType",
-    "ProcessStatus",
-    "BookingStatus",
     "ListJobsOrderBy",
     "ListJobResultsOrderBy",
     "ListSessionsOrderBy",
     "ListPlatformsOrderBy",
     "ListModelsOrderBy",
-    "ListApplicationsOrderBy",
-    "ListProcessesOrderBy",
-    "ListProcessResultsOrderBy",
-    "ListBookingsOrderBy",
-    "ListSessionACLsOrderBy",
     "FINAL_JOB_STATUSES",
     "FINAL_SESSION_STATUSES",
     "TRANSIENT_SESSION_STATUSES",
-    "FINAL_PROCESS_STATUSES",
     "Job",
     "JobCircuit",
     "JobResult",
@@ -56,29 +48,17 @@ __all__ = [
     "PlatformBookingRequirement",
     "Platform",
     "QuantumModel",
-    "Application",
-    "Process",
-    "ProcessResult",
-    "Booking",
     "ListJobsResponse",
     "ListJobResultsResponse",
     "ListSessionsResponse",
     "ListPlatformsResponse",
     "ListModelsResponse",
-    "ListApplicationsResponse",
-    "ListProcessesResponse",
-    "ListProcessResultsResponse",
-    "ListBookingsResponse",
-    "ListSessionACLsResponse",
-    "ErrorResponse",
     "CreateJobRequest",
     "UpdateJobRequest",
     "BookingDemand",
     "CreateSessionRequest",
     "UpdateSessionRequest",
     "CreateModelRequest",
-    "CreateProcessRequest",
-    "UpdateProcessRequest",
     "encode_parameters",
     "decode_parameters",
     "decode_compat",
@@ -125,19 +105,6 @@ class SessionOriginType(_WireEnum):
     PROCESS = "process"
 
 
-class SessionAccess(_WireEnum):
-    """Access levels of a session ACL."""
-
-    UNKNOWN_ACCESS = "unknown_access"
-    FULL = "full"
-    READ_SESSION = "read_session"
-    READ_WRITE_SESSION = "read_write_session"
-    READ_JOB_RESULT = "read_job_result"
-    READ_JOB_CIRCUIT = "read_job_circuit"
-    READ_JOB = "read_job"
-    READ_WRITE_JOB = "read_write_job"
-
-
 class PlatformType(_WireEnum):
     """Values of ``Platform.type`` (and the ``platform_type`` filter)."""
 
@@ -165,37 +132,6 @@ class PlatformAvailability(_WireEnum):
     SHORTAGE = "shortage"
     SCARCE = "scarce"
     MAINTENANCE = "maintenance"
-
-
-class ApplicationType(_WireEnum):
-    """Values of ``Application.type``."""
-
-    UNKNOWN_TYPE = "unknown_type"
-    VQE = "vqe"
-
-
-class ProcessStatus(_WireEnum):
-    """Values of ``Process.status``."""
-
-    UNKNOWN_STATUS = "unknown_status"
-    ERROR = "error"
-    STARTING = "starting"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    CANCELLING = "cancelling"
-    CANCELLED = "cancelled"
-
-
-class BookingStatus(_WireEnum):
-    """Values of ``Booking.status``."""
-
-    UNKNOWN_STATUS = "unknown_status"
-    WAITING = "waiting"
-    VALIDATING = "validating"
-    VALIDATED = "validated"
-    CANCELLING = "cancelling"
-    CANCELLED = "cancelled"
-    ERROR = "error"
 
 
 class ListJobsOrderBy(_WireEnum):
@@ -255,60 +191,12 @@ class ListModelsOrderBy(_WireEnum):
     CREATED_AT_ASC = "created_at_asc"
 
 
-class ListApplicationsOrderBy(_WireEnum):
-    """``order_by`` of ``GET /applications`` (default ``name_asc``)."""
-
-    NAME_ASC = "name_asc"
-    NAME_DESC = "name_desc"
-    TYPE_ASC = "type_asc"
-    TYPE_DESC = "type_desc"
-
-
-class ListProcessesOrderBy(_WireEnum):
-    """``order_by`` of ``GET /processes`` (default ``created_at_desc``)."""
-
-    CREATED_AT_DESC = "created_at_desc"
-    CREATED_AT_ASC = "created_at_asc"
-    NAME_ASC = "name_asc"
-    NAME_DESC = "name_desc"
-    STARTED_AT_ASC = "started_at_asc"
-    STARTED_AT_DESC = "started_at_desc"
-    STATUS_ASC = "status_asc"
-    STATUS_DESC = "status_desc"
-
-
-class ListProcessResultsOrderBy(_WireEnum):
-    """``order_by`` of ``GET /processes/{process_id}/results`` (default ``created_at_desc``)."""
-
-    CREATED_AT_DESC = "created_at_desc"
-    CREATED_AT_ASC = "created_at_asc"
-
-
-class ListBookingsOrderBy(_WireEnum):
-    """``order_by`` of ``GET /bookings`` (default ``created_at_desc``)."""
-
-    CREATED_AT_DESC = "created_at_desc"
-    CREATED_AT_ASC = "created_at_asc"
-    STARTED_AT_DESC = "started_at_desc"
-    STARTED_AT_ASC = "started_at_asc"
-
-
-class ListSessionACLsOrderBy(_WireEnum):
-    """``order_by`` of ``GET /sessions/{session_id}/acls`` (default ``access_asc``)."""
-
-    ACCESS_ASC = "access_asc"
-    ACCESS_DESC = "access_desc"
-
-
 FINAL_JOB_STATUSES: frozenset[str] = frozenset(
     {JobStatus.COMPLETED, JobStatus.ERROR, JobStatus.CANCELLED}
 )
 FINAL_SESSION_STATUSES: frozenset[str] = frozenset({SessionStatus.STOPPED})
 TRANSIENT_SESSION_STATUSES: frozenset[str] = frozenset(
     {SessionStatus.STARTING, SessionStatus.STOPPING}
-)
-FINAL_PROCESS_STATUSES: frozenset[str] = frozenset(
-    {ProcessStatus.COMPLETED, ProcessStatus.ERROR, ProcessStatus.CANCELLED}
 )
 
 
@@ -325,6 +213,23 @@ def decode_parameters(text: str | None) -> Any:
     if not text:
         return None
     return msgspec.json.decode(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+
+
+class _ListPage(Model, frozen=True):
+    """A page of a Scaleway listing: its items plus ``total_count``, paged by page number."""
+
+    paging: ClassVar[PagingScheme] = "page"
+    max_page_size: ClassVar[int] = C.SCALEWAY_MAX_PAGE_SIZE
+
+    total_count: int | None = None
+
+    def page_total(self) -> int | None:
+        """How many items match the listing."""
+        return self.total_count
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,18 +304,24 @@ class JobResult(Model, frozen=True):
         return decode_parameters(self.result)
 
 
-class ListJobsResponse(Model, frozen=True):
+class ListJobsResponse(_ListPage, frozen=True):
     """A page of ``GET /jobs``."""
 
-    total_count: int | None = None
     jobs: list[Job] = msgspec.field(default_factory=list)
 
+    def page_items(self) -> list[Job]:
+        """The items of this page."""
+        return self.jobs
 
-class ListJobResultsResponse(Model, frozen=True):
+
+class ListJobResultsResponse(_ListPage, frozen=True):
     """A page of ``GET /jobs/{job_id}/results``."""
 
-    total_count: int | None = None
     job_results: list[JobResult] = msgspec.field(default_factory=list)
+
+    def page_items(self) -> list[JobResult]:
+        """The items of this page."""
+        return self.job_results
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,18 +378,14 @@ class Session(Model, frozen=True):
         return decode_parameters(self.parameters)
 
 
-class ListSessionsResponse(Model, frozen=True):
+class ListSessionsResponse(_ListPage, frozen=True):
     """A page of ``GET /sessions``."""
 
-    total_count: int | None = None
     sessions: list[Session] = msgspec.field(default_factory=list)
 
-
-class ListSessionACLsResponse(Model, frozen=True):
-    """A page of ``GET /sessions/{session_id}/acls``; each entry is a :class:`SessionAccess`."""
-
-    total_count: int | None = None
-    acls: list[str] = msgspec.field(default_factory=list)
+    def page_items(self) -> list[Session]:
+        """The items of this page."""
+        return self.sessions
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,15 +484,18 @@ class Platform(Model, frozen=True):
         return decode_parameters(self.metadata)
 
 
-class ListPlatformsResponse(Model, frozen=True):
+class ListPlatformsResponse(_ListPage, frozen=True):
     """A page of ``GET /platforms``."""
 
-    total_count: int | None = None
     platforms: list[Platform] = msgspec.field(default_factory=list)
+
+    def page_items(self) -> list[Platform]:
+        """The items of this page."""
+        return self.platforms
 
 
 # --------------------------------------------------------------------------------------------
-# Models, applications, processes, bookings
+# Computation models
 
 
 class QuantumModel(Model, frozen=True):
@@ -597,119 +507,14 @@ class QuantumModel(Model, frozen=True):
     project_id: str | None = None
 
 
-class ListModelsResponse(Model, frozen=True):
+class ListModelsResponse(_ListPage, frozen=True):
     """A page of ``GET /models``."""
 
-    total_count: int | None = None
     models: list[QuantumModel] = msgspec.field(default_factory=list)
 
-
-class Application(Model, frozen=True):
-    """A predefined quantum algorithm."""
-
-    id: str
-    name: str | None = None
-    #: See :class:`ApplicationType`.
-    type: str = ApplicationType.UNKNOWN_TYPE.value
-    compatible_platform_ids: list[str] = msgspec.field(default_factory=list)
-    #: JSON document describing the expected input.
-    input_template: str | None = None
-
-
-class ListApplicationsResponse(Model, frozen=True):
-    """A page of ``GET /applications``."""
-
-    total_count: int | None = None
-    applications: list[Application] = msgspec.field(default_factory=list)
-
-
-class Process(Model, frozen=True):
-    """An application started with user inputs on a platform."""
-
-    id: str
-    name: str | None = None
-    application_id: str | None = None
-    platform_id: str | None = None
-    attached_session_ids: list[str] = msgspec.field(default_factory=list)
-    created_at: datetime | None = None
-    started_at: datetime | None = None
-    updated_at: datetime | None = None
-    finished_at: datetime | None = None
-    #: See :class:`ProcessStatus`.
-    status: str = ProcessStatus.UNKNOWN_STATUS.value
-    project_id: str | None = None
-    tags: list[str] | None = None
-    progress: int | None = None
-    progress_message: str | None = None
-    #: Input payload as a JSON string.
-    input: str | None = None
-
-    @property
-    def is_final(self) -> bool:
-        """True once the process is completed, in error or cancelled."""
-        return self.status in FINAL_PROCESS_STATUSES
-
-
-class ListProcessesResponse(Model, frozen=True):
-    """A page of ``GET /processes``."""
-
-    total_count: int | None = None
-    processes: list[Process] = msgspec.field(default_factory=list)
-
-
-class ProcessResult(Model, frozen=True):
-    """One result of a process."""
-
-    process_id: str | None = None
-    result: str | None = None
-    created_at: datetime | None = None
-
-
-class ListProcessResultsResponse(Model, frozen=True):
-    """A page of ``GET /processes/{process_id}/results``."""
-
-    total_count: int | None = None
-    process_results: list[ProcessResult] = msgspec.field(default_factory=list)
-
-
-class Booking(Model, frozen=True):
-    """A reserved time frame on a platform."""
-
-    id: str
-    created_at: datetime | None = None
-    started_at: datetime | None = None
-    updated_at: datetime | None = None
-    finished_at: datetime | None = None
-    #: See :class:`BookingStatus`.
-    status: str = BookingStatus.UNKNOWN_STATUS.value
-    description: str | None = None
-    progress_message: str | None = None
-    time_zone: str | None = None
-
-
-class ListBookingsResponse(Model, frozen=True):
-    """A page of ``GET /bookings``."""
-
-    total_count: int | None = None
-    bookings: list[Booking] = msgspec.field(default_factory=list)
-
-
-# --------------------------------------------------------------------------------------------
-# Errors
-
-
-class ErrorResponse(Model, frozen=True):
-    """An error body: ``{"message", "type", "fields"?, "resource"?, "resource_id"?, ...}``."""
-
-    message: str | None = None
-    type: str | None = None
-    #: Validation problems by field name.
-    fields: dict[str, Any] | None = None
-    resource: str | None = None
-    resource_id: str | None = None
-    #: Per-argument problems of ``invalid_arguments`` errors.
-    details: list[dict[str, Any]] | None = None
-    help_message: str | None = None
+    def page_items(self) -> list[QuantumModel]:
+        """The items of this page."""
+        return self.models
 
 
 # --------------------------------------------------------------------------------------------
@@ -795,25 +600,6 @@ class CreateModelRequest(_Request, frozen=True):
 
     project_id: str
     payload: str | None = None
-
-
-class CreateProcessRequest(_Request, frozen=True):
-    """Body of ``POST /processes``."""
-
-    project_id: str
-    platform_id: str
-    application_id: str
-    name: str | None = None
-    #: Input payload as a JSON string.
-    input: str | None = None
-    tags: list[str] | None = None
-
-
-class UpdateProcessRequest(_Request, frozen=True):
-    """Body of ``PATCH /processes/{process_id}``."""
-
-    name: str | None = None
-    tags: list[str] | None = None
 
 
 # --------------------------------------------------------------------------------------------

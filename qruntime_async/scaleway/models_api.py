@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
+from .._resource import APIResource
 from .models import CreateModelRequest, ListModelsOrderBy, ListModelsResponse, QuantumModel
 
 if TYPE_CHECKING:
@@ -16,14 +18,13 @@ __all__ = ["Models"]
 _ORDERS = frozenset(o.value for o in ListModelsOrderBy)
 
 
-class Models:
+class Models(APIResource["ScalewayQaaSClient"]):
     """``client.models``: computation models registered in a project.
 
     A model's id can be given as ``model_id`` when creating a job or a session.
     """
 
-    def __init__(self, client: ScalewayQaaSClient) -> None:
-        self._client = client
+    _client: ScalewayQaaSClient
 
     async def create(self, payload: str, *, project_id: str | None = None) -> QuantumModel:
         """``POST /models``: register ``payload`` (the serialised model) in a project.
@@ -38,14 +39,14 @@ class Models:
             project_id=self._client._project(project_id, what="creating a model"),
             payload=payload,
         )
-        return await self._client._call("POST", "/models", json=body, cast_to=QuantumModel)
+        return await self._post("/models", json=body, cast_to=QuantumModel)
 
     def list(
         self,
         *,
         project_id: str | None = None,
         order_by: str | None = None,
-        page_size: int = 50,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
         page_token: str | None = None,
         read_ahead: bool = False,
@@ -59,10 +60,9 @@ class Models:
         }
         if order_by is not None:
             filters["order_by"] = v.choice("order_by", order_by, _ORDERS)
-        return self._client._page_pager(
+        return self._list(
             "/models",
-            cast_to=ListModelsResponse,
-            items=lambda page: page.models,
+            ListModelsResponse,
             filters=filters,
             page_size=page_size,
             limit=limit,
@@ -72,9 +72,6 @@ class Models:
 
     async def get(self, model_id: str) -> QuantumModel:
         """``GET /models/{id}``."""
-        return await self._client._call(
-            "GET",
-            "/models/{model_id}",
-            path_params={"model_id": v.resource_id("model_id", model_id)},
-            cast_to=QuantumModel,
+        return await self._get(
+            "/models/{model_id}", path_params={"model_id": model_id}, cast_to=QuantumModel
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
+from .._resource import APIResource
 from .models import (
     ListPlatformsOrderBy,
     ListPlatformsResponse,
@@ -24,11 +26,10 @@ _TYPES = frozenset(t.value for t in PlatformType)
 _TECHNOLOGIES = frozenset(t.value for t in PlatformTechnology)
 
 
-class Platforms:
+class Platforms(APIResource["ScalewayQaaSClient"]):
     """``client.platforms``: the platforms you can open sessions on."""
 
-    def __init__(self, client: ScalewayQaaSClient) -> None:
-        self._client = client
+    _client: ScalewayQaaSClient
 
     def list(
         self,
@@ -39,7 +40,7 @@ class Platforms:
         platform_type: str | None = None,
         platform_technology: str | None = None,
         order_by: str | None = None,
-        page_size: int = 50,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
         page_token: str | None = None,
         read_ahead: bool = False,
@@ -63,10 +64,9 @@ class Platforms:
             )
         if order_by is not None:
             filters["order_by"] = v.choice("order_by", order_by, _ORDERS)
-        return self._client._page_pager(
+        return self._list(
             "/platforms",
-            cast_to=ListPlatformsResponse,
-            items=lambda page: page.platforms,
+            ListPlatformsResponse,
             filters=filters,
             page_size=page_size,
             limit=limit,
@@ -76,9 +76,6 @@ class Platforms:
 
     async def get(self, platform_id: str) -> Platform:
         """``GET /platforms/{id}``."""
-        return await self._client._call(
-            "GET",
-            "/platforms/{platform_id}",
-            path_params={"platform_id": v.resource_id("platform_id", platform_id)},
-            cast_to=Platform,
+        return await self._get(
+            "/platforms/{platform_id}", path_params={"platform_id": platform_id}, cast_to=Platform
         )

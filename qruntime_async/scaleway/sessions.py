@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-import anyio
-
+from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup, wait, watch
+from .._polling import PollPolicy, WatchGroup
+from .._resource import APIResource, Watchable
+from .._session_block import SessionBlock
 from .._submit import new_idempotency_key
 from ..errors import APIStatusError, SessionStoppedError
 from .jobs import duration, parameters_text
@@ -37,12 +37,21 @@ __all__ = ["Sessions", "SessionContext", "SessionStoppedError", "session_is_fina
 
 logger = logging.getLogger("qruntime_async")
 
+#: How ``GET /sessions`` orders sessions (the values of :class:`ListSessionsOrderBy`).
+SessionOrder = Literal[
+    "name_asc",
+    "name_desc",
+    "started_at_asc",
+    "started_at_desc",
+    "status_asc",
+    "status_desc",
+]
+#: What :meth:`Sessions.wait` waits for: the session to run, or to stop.
+Until = Literal["running", "stopped"]
 _ORDERS = frozenset(o.value for o in ListSessionsOrderBy)
 _UNTIL = frozenset({"running", "stopped"})
 # Once a session stops (or starts stopping) it never runs again.
 _ENDED = frozenset({SessionStatus.STOPPING.value, SessionStatus.STOPPED.value})
-# A terminate sent while leaving a block must not hang the caller forever.
-_TERMINATE_TIMEOUT = 30.0
 # Answers to terminate meaning the session is already gone or ending.
 _ALREADY_ENDED_STATUSES = frozenset({404, 409, 410, 412})
 
@@ -67,11 +76,18 @@ def _stopped_error(session: Session) -> SessionStoppedError:
     )
 
 
-class Sessions:
+class Sessions(APIResource["ScalewayQaaSClient"]):
     """``client.sessions``: QaaS sessions (a dedicated time on one platform)."""
 
     def __init__(self, client: ScalewayQaaSClient) -> None:
-        self._client = client
+        super().__init__(client)
+        self._watchable = Watchable(
+            get=self.get,
+            is_final=session_is_final,
+            fields=("status",),
+            sleep=client._sleep,
+            id_name="session_id",
+        )
 
     def _create_body(
         self,
@@ -141,21 +157,12 @@ class Sessions:
             booking_demand=booking_demand,
             project_id=project_id,
         )
-        return await self._client._call(
-            "POST",
-            "/sessions",
-            json=body,
-            idempotent=True,
-            cast_to=Session,
-        )
+        return await self._post("/sessions", json=body, idempotent=True, cast_to=Session)
 
     async def get(self, session_id: str) -> Session:
         """``GET /sessions/{id}``."""
-        return await self._client._call(
-            "GET",
-            "/sessions/{session_id}",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
-            cast_to=Session,
+        return await self._get(
+            "/sessions/{session_id}", path_params={"session_id": session_id}, cast_to=Session
         )
 
     def list(
@@ -163,9 +170,9 @@ class Sessions:
         *,
         platform_id: str | None = None,
         tags: Sequence[str] | None = None,
-        order_by: str | None = None,
+        order_by: SessionOrder | None = None,
         project_id: str | None = None,
-        page_size: int = 50,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
         page_token: str | None = None,
         read_ahead: bool = False,
@@ -183,10 +190,9 @@ class Sessions:
             filters["tags"] = v.string_list("tags", tags)
         if order_by is not None:
             filters["order_by"] = v.choice("order_by", order_by, _ORDERS)
-        return self._client._page_pager(
+        return self._list(
             "/sessions",
-            cast_to=ListSessionsResponse,
-            items=lambda page: page.sessions,
+            ListSessionsResponse,
             filters=filters,
             page_size=page_size,
             limit=limit,
@@ -210,31 +216,25 @@ class Sessions:
             max_duration=duration("max_duration", max_duration),
             tags=v.string_list("tags", tags) if tags is not None else None,
         )
-        return await self._client._call(
-            "PATCH",
+        return await self._patch(
             "/sessions/{session_id}",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
+            path_params={"session_id": session_id},
             json=body,
             cast_to=Session,
         )
 
     async def delete(self, session_id: str) -> None:
         """``DELETE /sessions/{id}``: delete the session with its jobs."""
-        await self._client._call_no_content(
-            "DELETE",
-            "/sessions/{session_id}",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
-        )
+        await self._delete("/sessions/{session_id}", path_params={"session_id": session_id})
 
     async def terminate(self, session_id: str) -> Session:
         """``POST /sessions/{id}/terminate``: stop the session and cancel its jobs.
 
         Returns the session, usually ``stopping``; :meth:`wait` until ``stopped`` if needed.
         """
-        return await self._client._call(
-            "POST",
+        return await self._post(
             "/sessions/{session_id}/terminate",
-            path_params={"session_id": v.resource_id("session_id", session_id)},
+            path_params={"session_id": session_id},
             json={},
             # Terminating twice has the same effect as terminating once.
             idempotent=True,
@@ -245,7 +245,7 @@ class Sessions:
         self,
         session_id: str,
         *,
-        until: str = "stopped",
+        until: Until = "stopped",
         fields: Sequence[str] = ("status",),
         policy: PollPolicy | None = None,
         timeout: float | None = None,
@@ -255,23 +255,20 @@ class Sessions:
         Iteration ends once it is stopped (``until="stopped"``), or once it runs or stops
         (``until="running"``). ``timeout`` raises WaitTimeoutError carrying the last state.
         """
-        sid = v.resource_id("session_id", session_id)
         chosen = v.choice("until", until, _UNTIL)
-        return watch(
-            lambda: self.get(sid),
-            is_final=_is_final_for(chosen),
+        return self._watchable.watch(
+            session_id,
             fields=fields,
             policy=policy,
             timeout=timeout,
-            resource_id=sid,
-            sleep=self._client._sleep,
+            is_final=_is_final_for(chosen),
         )
 
     async def wait(
         self,
         session_id: str,
         *,
-        until: str = "stopped",
+        until: Until = "stopped",
         timeout: float | None = None,
         policy: PollPolicy | None = None,
     ) -> Session:
@@ -280,27 +277,22 @@ class Sessions:
         With ``until="running"`` a session that stops (or begins stopping) instead raises
         :class:`SessionStoppedError`. ``timeout`` raises WaitTimeoutError with the last state.
         """
-        sid = v.resource_id("session_id", session_id)
         chosen = v.choice("until", until, _UNTIL)
-        session = await wait(
-            lambda: self.get(sid),
-            is_final=_is_final_for(chosen),
-            policy=policy,
-            timeout=timeout,
-            resource_id=sid,
-            sleep=self._client._sleep,
+        session = await self._watchable.wait(
+            session_id, policy=policy, timeout=timeout, is_final=_is_final_for(chosen)
         )
         if chosen == "running" and session.status != SessionStatus.RUNNING:
             raise _stopped_error(session)
         return session
 
 
-class SessionContext:
+class SessionContext(SessionBlock):
     """A running session used as ``async with client.session(platform_id=...) as s:``.
 
     Entering creates the session and waits until it runs. Jobs submitted with :meth:`submit`
     run in it. Leaving the block terminates the session, also when the block raises or is
     cancelled (a failure to terminate then is logged, and the block's own error propagates).
+    Terminating is shielded from cancellation and bounded by ``cleanup_timeout`` seconds.
     """
 
     def __init__(
@@ -311,107 +303,72 @@ class SessionContext:
         create_kwargs: Mapping[str, Any],
         start_timeout: float | None = None,
         policy: PollPolicy | None = None,
+        cleanup_timeout: float = C.SESSION_CLEANUP_TIMEOUT,
     ) -> None:
-        self._client = client
+        super().__init__(client, cleanup_timeout=cleanup_timeout)
+        self._scw = client
         self.platform_id = platform_id
         self._create_kwargs = dict(create_kwargs)
         self._start_timeout = start_timeout
         self._policy = policy
-        self._id: str | None = None
         #: The last state of the session seen by this handle.
         self.session: Session | None = None
 
-    @property
-    def id(self) -> str:
-        """The session id (available inside the ``async with`` block)."""
-        if self._id is None:
-            raise RuntimeError("the session is not open yet: use it inside `async with`")
-        return self._id
+    _abort_action = "terminate"
 
-    def __repr__(self) -> str:
+    def _describe(self) -> dict[str, Any]:
         status = self.session.status if self.session is not None else None
-        return (
-            f"SessionContext(id={self._id!r}, platform_id={self.platform_id!r}, status={status!r})"
-        )
+        return {"id": self._id, "platform_id": self.platform_id, "status": status}
 
-    async def __aenter__(self) -> SessionContext:
-        if self._id is not None:
-            raise RuntimeError("this session context was already entered; create a new one")
-        created = await self._client.sessions.create(self.platform_id, **self._create_kwargs)
-        self._id = created.id
+    async def _open(self) -> str:
+        created = await self._scw.sessions.create(self.platform_id, **self._create_kwargs)
         self.session = created
+        return created.id
+
+    async def _ready(self) -> None:
         try:
-            self.session = await self._client.sessions.wait(
-                created.id, until="running", timeout=self._start_timeout, policy=self._policy
+            self.session = await self._scw.sessions.wait(
+                self.id, until="running", timeout=self._start_timeout, policy=self._policy
             )
         except SessionStoppedError as error:
             self.session = error.session
             raise
-        except BaseException:
-            # The block will not run, so __aexit__ will not: do not leave the session behind.
-            await self._terminate_quietly()
-            raise
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._id is None:
-            return
-        if exc_type is not None:
-            await self._terminate_quietly()
-            return
-        # Shielded so that a cancellation arriving now cannot leave the session running.
-        with anyio.move_on_after(_TERMINATE_TIMEOUT, shield=True) as scope:
-            await self._terminate_on_exit()
-        if scope.cancelled_caught:
-            logger.warning(
-                "session %s: no answer to terminate within %g s", self._id, _TERMINATE_TIMEOUT
-            )
+    async def _finish(self) -> None:
+        await self._terminate()
 
-    async def _terminate_on_exit(self) -> None:
+    async def _abort(self, error: BaseException) -> None:
+        await self._terminate()
+
+    async def _terminate(self) -> None:
         if self.session is not None and self.session.status in _ENDED:
             return
-        if self._client.closed:
-            logger.warning("session %s not terminated: the client is closed", self._id)
-            return
         try:
-            self.session = await self._client.sessions.terminate(self.id)
+            self.session = await self._scw.sessions.terminate(self.id)
         except APIStatusError as error:
             # Gone, or already stopping: what terminating was for is done.
             if error.status not in _ALREADY_ENDED_STATUSES:
                 raise
             logger.debug("session %s: terminate answered %d", self._id, error.status)
 
-    async def _terminate_quietly(self) -> None:
-        # Shielded: a cancelled block must still stop the session it was using.
-        with anyio.move_on_after(_TERMINATE_TIMEOUT, shield=True):
-            try:
-                await self._terminate_on_exit()
-            except Exception as error:
-                logger.warning("session %s could not be terminated: %s", self._id, error)
-
     async def submit(self, circuit: str | JobCircuit | None = None, **kwargs: Any) -> Job:
         """Create a job in this session (same arguments as ``client.jobs.create``)."""
-        return await self._client.jobs.create(self.id, circuit, **kwargs)
+        return await self._scw.jobs.create(self.id, circuit, **kwargs)
 
     def jobs(self, **kwargs: Any) -> AsyncPager[Job]:
         """The session's jobs (see ``client.jobs.list``)."""
-        return self._client.jobs.list(session_id=self.id, **kwargs)
+        return self._scw.jobs.list(session_id=self.id, **kwargs)
 
     def watch_jobs(self, job_ids: Iterable[str] = (), **kwargs: Any) -> WatchGroup[Job]:
         """Follow jobs of this session with one listing request a tick."""
-        return self._client.jobs.watch_many(job_ids, session_id=self.id, **kwargs)
+        return self._scw.jobs.watch_many(job_ids, session_id=self.id, **kwargs)
 
     async def get(self) -> Session:
         """The session's current state."""
-        self.session = await self._client.sessions.get(self.id)
+        self.session = await self._scw.sessions.get(self.id)
         return self.session
 
     async def terminate(self) -> Session:
         """Terminate the session now (leaving the block then does nothing more harmful)."""
-        self.session = await self._client.sessions.terminate(self.id)
+        self.session = await self._scw.sessions.terminate(self.id)
         return self.session

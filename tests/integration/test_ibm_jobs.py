@@ -17,7 +17,8 @@ from qruntime_async import (
     WaitTimeoutError,
 )
 from qruntime_async.emulator import IBM_BACKEND, IBM_BUSY_BACKEND, Emulator, EmulatorConfig
-from qruntime_async.ibm import JobStatus
+from qruntime_async.errors import ResponseDecodeError
+from qruntime_async.ibm import EstimatorResult, JobStatus
 
 from .conftest import BROKEN_QASM, FAST, SPEED, ibm_for, sampler_params, user_tags
 
@@ -104,7 +105,11 @@ async def test_estimator_results_are_computed_from_the_circuit(
     await ibm_client.jobs.wait(answer.id, policy=FAST, timeout=10)
     results = await ibm_client.jobs.results(answer.id)
     assert results["results"][0]["data"]["evs"] == pytest.approx([1.0, 1.0, 0.0], abs=1e-9)
-    assert await ibm_client.jobs.counts(answer.id) is None
+    decoded = await ibm_client.jobs.result(answer.id)
+    assert isinstance(decoded, EstimatorResult)
+    assert decoded.pubs[0].evs == pytest.approx([1.0, 1.0, 0.0], abs=1e-9)
+    with pytest.raises(ResponseDecodeError):
+        await ibm_client.jobs.counts(answer.id)
 
 
 async def test_set_tags_replaces_the_tags(ibm_client: IBMRuntimeClient) -> None:
