@@ -37,7 +37,14 @@ Behaviour worth knowing:
   stopped.
 * Control routes (never faulted): ``GET /_emulator/stats``, ``GET|POST /_emulator/faults``,
   ``POST /_emulator/reset``, ``GET|POST /_emulator/clock`` (``{"advance": s}``,
-  ``{"speed": x}``), ``GET /_emulator/config``, ``GET /_emulator/health``.
+  ``{"speed": x}``), ``GET /_emulator/config``, ``GET /_emulator/health``, and
+  ``POST /_emulator/seed`` (``{"ibm_jobs": n, ...}``: many finished IBM jobs at once, as
+  :meth:`Emulator.seed_ibm_jobs`).
+
+Layout: ``ibm/`` and ``scaleway/`` each hold ``state.py`` (records and their states in virtual
+time), ``views.py`` (JSON renderings), ``parse.py`` (request checking), ``store.py`` (the
+records), ``routes.py`` (the aiohttp handlers) and ``errors.py``; ``_store.py`` has what both
+share (ids, creation numbers, cached renderings, snapshot copies).
 """
 
 from ._cli import (
@@ -49,8 +56,6 @@ from ._cli import (
     run_forever,
     serve,
 )
-from ._ibm import IbmJobSnapshot, IbmSessionSnapshot
-from ._scaleway import ScalewayJobSnapshot, ScalewaySessionSnapshot
 from ._server import Credentials, Emulator
 from .config import (
     DEFAULT_CONFIG,
@@ -91,6 +96,8 @@ from .config import (
     ScalewayPlatform,
     ScalewayProject,
 )
+from .ibm import IbmJobSnapshot, IbmSessionSnapshot
+from .scaleway import ScalewayJobSnapshot, ScalewaySessionSnapshot
 
 __all__ = [
     "DEFAULT_CLI_PORT",

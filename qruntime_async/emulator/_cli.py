@@ -53,7 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--quiet", action="store_true", help="print only the listening URL, not the credentials"
     )
-    faults = parser.add_argument_group("fault injection (API paths only)")
+    _add_fault_arguments(parser.add_argument_group("fault injection (API paths only)"))
+    return parser
+
+
+def _add_fault_arguments(faults: argparse._ArgumentGroup) -> None:
     faults.add_argument(
         "--fault-rate", type=float, default=0.0, help="fraction of 500/502/503 answers"
     )
@@ -97,7 +101,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     faults.add_argument(
         "--max-faults", type=int, default=None, help="stop injecting after this many faults"
     )
-    return parser
 
 
 def _split(text: str | None) -> tuple[str, ...] | None:

@@ -6,18 +6,20 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-import msgspec
 from aiohttp import web
 
 from ._circuits import simulator_available
 from ._context import Context
+from ._control import ControlRoutes
 from ._faults import FaultInjector, FaultPlan, gateway_page, malformed_body
-from ._ibm import (
+from ._util import JSON_CONTENT_TYPE, ApiError, json_response, rfc3339_ms
+from .config import EmulatorConfig, FaultConfig
+from .ibm import (
     CODE_INTERNAL,
     CODE_METHOD,
     CODE_NOT_FOUND,
@@ -27,9 +29,7 @@ from ._ibm import (
     IbmService,
     IbmSessionSnapshot,
 )
-from ._scaleway import ScalewayJobSnapshot, ScalewayService, ScalewaySessionSnapshot
-from ._util import JSON_CONTENT_TYPE, ApiError, json_response, read_json_object, rfc3339_ms
-from .config import EmulatorConfig, FaultConfig
+from .scaleway import ScalewayJobSnapshot, ScalewayService, ScalewaySessionSnapshot
 
 __all__ = ["Credentials", "Emulator"]
 
@@ -38,6 +38,9 @@ logger = logging.getLogger("qruntime_async.emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _API_PROVIDERS = frozenset({"ibm", "scaleway", "iam"})
+
+#: The most jobs one seeding call stores.
+MAX_SEED = 1_000_000
 
 
 def _provider_of(path: str) -> str:
@@ -323,6 +326,43 @@ class Emulator:
             "uptime_seconds": round(time.monotonic() - self._started_mono, 3),
         }
 
+    def seed_ibm_jobs(
+        self,
+        count: int,
+        *,
+        user_id: str | None = None,
+        instance: str | None = None,
+        backend: str | None = None,
+        spacing: float = 1.0,
+        tags: Sequence[str] = (),
+    ) -> list[str]:
+        """Store ``count`` finished IBM jobs at once and return their ids, oldest first.
+
+        For listings and benchmarks that need many workloads: the jobs are Completed sampler
+        jobs outside any session, created ``spacing`` virtual seconds apart (the last one
+        ``spacing`` seconds ago), owned by ``user_id`` (default: the default user) in
+        ``instance`` (default: that user's first instance), on ``backend`` (default: the first
+        backend). Also over HTTP: ``POST /_emulator/seed`` with the same fields and
+        ``ibm_jobs`` for ``count``. ValueError when an argument names nothing configured.
+        """
+        cfg = self.config
+        if not 0 <= count <= MAX_SEED:
+            raise ValueError(f"count must be between 0 and {MAX_SEED}")
+        if not spacing > 0:
+            raise ValueError("spacing must be a positive number of seconds")
+        uid = user_id if user_id is not None else self.credentials.ibm_user_id
+        user = next((u for u in cfg.ibm_users if u.user_id == uid), None)
+        if user is None:
+            raise ValueError(f"no IBM user {uid!r}")
+        inst = instance if instance is not None else (user.instances or ("",))[0]
+        if inst not in user.instances:
+            raise ValueError(f"user {uid!r} is not a member of instance {inst!r}")
+        name = backend if backend is not None else self.credentials.ibm_backend
+        if name not in {b.name for b in cfg.ibm_backends}:
+            raise ValueError(f"no IBM backend {name!r}")
+        jobs = self._ibm.store.seed_jobs(count, uid, inst, name, spacing, tags)
+        return [j.id for j in jobs]
+
     # --- server-side state, for tests ---------------------------------------------------------
 
     def ibm_jobs(self) -> list[IbmJobSnapshot]:
@@ -347,15 +387,7 @@ class Emulator:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024**2)
         self._ibm.add_routes(app)
         self._scw.add_routes(app)
-        r = app.router
-        r.add_get("/_emulator/stats", self._h_stats)
-        r.add_post("/_emulator/reset", self._h_reset)
-        r.add_get("/_emulator/faults", self._h_get_faults)
-        r.add_post("/_emulator/faults", self._h_set_faults)
-        r.add_get("/_emulator/clock", self._h_clock)
-        r.add_post("/_emulator/clock", self._h_clock)
-        r.add_get("/_emulator/config", self._h_config)
-        r.add_get("/_emulator/health", self._h_health)
+        ControlRoutes(self, self._ctx).add_routes(app)
         return app
 
     @web.middleware
@@ -400,7 +432,7 @@ class Emulator:
             code = {404: CODE_NOT_FOUND, 405: CODE_METHOD, 503: CODE_UNAVAILABLE}.get(
                 status, CODE_INTERNAL
             )
-            return json_response(self._ibm.error_body(status, code, reason), status)
+            return json_response(self._ibm.errors.body(status, code, reason), status)
         if provider == "scaleway":
             kind = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal_error")
             if status == 503:
@@ -415,7 +447,7 @@ class Emulator:
     def _rate_limited(self, provider: str) -> web.Response:
         headers = self._faults.retry_after_headers()
         if provider == "ibm":
-            body: Any = self._ibm.error_body(
+            body: Any = self._ibm.errors.body(
                 429, CODE_RATE_LIMITED, "Too many requests; retry after the given delay"
             )
         elif provider == "scaleway":
@@ -486,75 +518,6 @@ class Emulator:
         return web.Response(body=garbage, status=resp.status, content_type=JSON_CONTENT_TYPE), (
             resp.status
         )
-
-    # --- control routes -----------------------------------------------------------------------
-
-    async def _h_stats(self, request: web.Request) -> web.Response:
-        return json_response(self.stats())
-
-    async def _h_reset(self, request: web.Request) -> web.Response:
-        self.reset()
-        return json_response({"reset": True})
-
-    def _faults_json(self) -> dict[str, Any]:
-        return msgspec.to_builtins(dataclasses.asdict(self._faults.config))  # type: ignore[no-any-return]
-
-    async def _h_get_faults(self, request: web.Request) -> web.Response:
-        return json_response(self._faults_json())
-
-    async def _h_set_faults(self, request: web.Request) -> web.Response:
-        body, problem = await read_json_object(request)
-        if body is None:
-            return json_response({"error": problem}, 400)
-        known = {f.name for f in dataclasses.fields(FaultConfig)}
-        unknown = sorted(set(body) - known)
-        if unknown:
-            return json_response({"error": f"unknown fault settings: {unknown}"}, 400)
-        try:
-            new = msgspec.convert(body, FaultConfig)
-            new.validate()
-        except (msgspec.ValidationError, ValueError, TypeError) as exc:
-            return json_response({"error": str(exc)}, 400)
-        self.set_faults(new)
-        return json_response(self._faults_json())
-
-    async def _h_clock(self, request: web.Request) -> web.Response:
-        if request.method == "POST":
-            body, problem = await read_json_object(request)
-            if body is None:
-                return json_response({"error": problem}, 400)
-            try:
-                if "speed" in body:
-                    self.set_speed(float(body["speed"]))
-                if "advance" in body:
-                    self.advance(float(body["advance"]))
-            except (TypeError, ValueError) as exc:
-                return json_response({"error": str(exc)}, 400)
-        return json_response(
-            {
-                "now": rfc3339_ms(self._ctx.now()),
-                "epoch": self._ctx.now(),
-                "speed": self._ctx.clock.speed,
-            }
-        )
-
-    async def _h_config(self, request: web.Request) -> web.Response:
-        base = f"{request.scheme}://{request.host}"
-        return json_response(
-            {
-                "urls": {
-                    "ibm": base + "/runtime",
-                    "scaleway": base,
-                    "iam": base,
-                },
-                "credentials": dataclasses.asdict(self.credentials),
-                "speed": self._ctx.clock.speed,
-                "seed": self.config.seed,
-            }
-        )
-
-    async def _h_health(self, request: web.Request) -> web.Response:
-        return json_response({"status": "ok"})
 
 
 def _abort(request: web.Request) -> None:
