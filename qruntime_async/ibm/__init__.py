@@ -16,6 +16,7 @@ from .models import (
     WorkloadMode,
     WorkloadStatus,
 )
+from .pubs import estimator_params, sampler_params
 from .results import (
     EstimatorPub,
     EstimatorResult,
@@ -50,5 +51,7 @@ __all__ = [
     "WorkloadMode",
     "WorkloadStatus",
     "decode_result",
+    "estimator_params",
     "sampler_counts",
+    "sampler_params",
 ]
