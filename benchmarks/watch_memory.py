@@ -29,7 +29,8 @@ from datetime import datetime
 
 import msgspec
 
-from qruntime_async._polling import PollPolicy, WatchGroup
+from qruntime_async._poll_policy import PollPolicy
+from qruntime_async._watch_group import WatchGroup
 
 FINAL = frozenset({"Completed", "Failed", "Cancelled"})
 

@@ -9,10 +9,12 @@ until they are final.
 from ._codec import Duration
 from ._config import ClientOptions, Limits, RequestEvent, ResponseEvent, Timeout
 from ._paging import AsyncPager, Page
-from ._polling import PollPolicy, WatchEvent, WatchGroup, WatchStats, wait, watch
+from ._poll_policy import PollPolicy
 from ._retry import RetryPolicy
 from ._submit import RateLimiter, SubmitPolicy
 from ._version import __version__
+from ._watch import wait, watch
+from ._watch_group import WatchEvent, WatchGroup, WatchStats
 from .errors import (
     APIConnectionError,
     APIError,
@@ -28,6 +30,7 @@ from .errors import (
     QRuntimeError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
     SessionStoppedError,
     SubmissionError,
@@ -61,6 +64,7 @@ __all__ = [
     "RequestEvent",
     "ResponseDecodeError",
     "ResponseEvent",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ScalewayQaaSClient",
     "ServerError",

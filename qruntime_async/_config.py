@@ -30,36 +30,51 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Timeout:
-    """Connect and read timeouts in seconds (None: no limit)."""
+    """Timeouts of one attempt, in seconds (None: no limit).
+
+    ``connect``: establishing a connection; ``read``: the longest wait for the next bytes of an
+    answer; ``total``: the whole attempt, however slowly the answer trickles in (a server that
+    sends one byte a second never trips ``read``).
+    """
 
     connect: float | None = C.DEFAULT_CONNECT_TIMEOUT
     read: float | None = C.DEFAULT_READ_TIMEOUT
+    total: float | None = C.DEFAULT_ATTEMPT_TIMEOUT
 
     def __post_init__(self) -> None:
-        for name in ("connect", "read"):
+        for name in ("connect", "read", "total"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"timeout {name} must be > 0 seconds or None, got {value}")
 
     @classmethod
     def coerce(cls, value: Timeout | float | None) -> Timeout:
-        """``Timeout`` as is; a number applies to both connect and read."""
+        """``Timeout`` as is; a number applies to connect and read (and at least to total)."""
         if isinstance(value, Timeout):
             return value
         if value is None:
-            return cls(connect=None, read=None)
+            return cls(connect=None, read=None, total=None)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"timeout must be a Timeout or a number of seconds, got {value!r}")
-        return cls(connect=float(value), read=float(value))
+        seconds = float(value)
+        return cls(connect=seconds, read=seconds, total=max(seconds, C.DEFAULT_ATTEMPT_TIMEOUT))
 
-    def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        """The equivalent aiohttp setting (no total limit: retries have their own deadline)."""
-        return _aiohttp_timeout(self.connect, self.read)
+    def to_aiohttp(self, left: float | None = None) -> aiohttp.ClientTimeout:
+        """The equivalent aiohttp setting; ``left`` (seconds) caps the total further."""
+        total = self.total
+        if left is not None:
+            total = left if total is None else min(total, left)
+            return aiohttp.ClientTimeout(
+                total=total, connect=None, sock_connect=self.connect, sock_read=self.read
+            )
+        return _aiohttp_timeout(self.connect, self.read, total)
 
 
 @functools.lru_cache(maxsize=64)
-def _aiohttp_timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
+def _aiohttp_timeout(
+    connect: float | None, read: float | None, total: float | None
+) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total, connect=None, sock_connect=connect, sock_read=read)
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,7 @@ class TransportOptions(TypedDict, total=False):
     trace_configs: list[aiohttp.TraceConfig] | None
     submit_policy: SubmitPolicy | None
     submit_rate_limit: RateLimiter | tuple[int, float] | None
+    max_response_bytes: int
 
 
 @dataclass(frozen=True)
@@ -126,7 +142,10 @@ class ClientOptions:
     Pass it as ``options=`` to either client, or pass its fields as keywords
     (``max_retries=0``, ``pool_size=10``...); keywords override the fields of ``options``.
     ``session`` is your own ``aiohttp.ClientSession`` (never closed by the client);
-    ``allow_insecure_http`` permits plain http to a host other than loopback.
+    ``allow_insecure_http`` permits plain http to a host other than loopback;
+    ``max_response_bytes`` bounds how much of one answer is read (larger answers raise
+    :class:`~qruntime_async.errors.ResponseTooLargeError`; calls that fetch large results take
+    their own limit).
     """
 
     timeout: Timeout = field(default_factory=Timeout)
@@ -141,6 +160,12 @@ class ClientOptions:
     trace_configs: list[aiohttp.TraceConfig] | None = None
     submit_policy: SubmitPolicy | None = None
     submit_rate_limit: RateLimiter | None = None
+    max_response_bytes: int = C.DEFAULT_MAX_RESPONSE_BYTES
+
+    def __post_init__(self) -> None:
+        size = self.max_response_bytes
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"max_response_bytes must be an int >= 1, got {size!r}")
 
     @classmethod
     def build(cls, options: ClientOptions | None = None, **kwargs: Any) -> ClientOptions:

@@ -12,6 +12,8 @@ from ._version import __version__
 # next bytes of an answer. Waiting for a free connection of the pool is not bounded by either.
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
+# One attempt as a whole (a slow trickle of bytes resets the read timeout, not this one).
+DEFAULT_ATTEMPT_TIMEOUT = 300.0
 
 # Retries: 3 retries, backoff 0.5 s x 2^n capped at 8 s with full jitter.
 DEFAULT_MAX_RETRIES = 3
@@ -21,8 +23,9 @@ DEFAULT_BACKOFF_MAX = 8.0
 # A Retry-After longer than this is not waited for: the error is raised at once.
 DEFAULT_RETRY_AFTER_CAP = 60.0
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-# Statuses after which even a non-idempotent request is known not to have been acted on.
-NOT_ACTED_STATUSES = frozenset({429, 503})
+# Statuses after which even a non-idempotent request is known not to have been acted on. A 503
+# is not one of them: gateways (e.g. Envoy) answer 503 when the upstream reset after acting.
+NOT_ACTED_STATUSES = frozenset({429})
 
 # Connection pool.
 DEFAULT_POOL_SIZE = 100
@@ -36,6 +39,9 @@ DEFAULT_POLL_MULTIPLIER = 1.5
 DEFAULT_POLL_MAX_INTERVAL = 10.0
 DEFAULT_POLL_MIN_INTERVAL = 0.1
 DEFAULT_POLL_JITTER = 0.1
+
+# One answer is read up to this many bytes; longer ones are refused (results may set their own).
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 # Error reports keep this many characters of a response body.
 BODY_EXCERPT_CHARS = 500

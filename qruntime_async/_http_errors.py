@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -22,7 +22,15 @@ from .errors import (
     ServerError,
 )
 
-__all__ = ["parse_error_body", "request_id_of", "scrub_request_info", "status_error"]
+__all__ = [
+    "SECRET_HEADERS",
+    "parse_error_body",
+    "redact",
+    "request_id_of",
+    "scrub_request_info",
+    "secrets_of",
+    "status_error",
+]
 
 
 def _excerpt(body: bytes) -> str:
@@ -59,7 +67,8 @@ def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None, d
     """Read ``(code, message, trace/request id, fields)`` from any provider's error body."""
     try:
         parsed = _error_decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        # RecursionError: a body nested too deeply to read is no error description either.
         return None, None, None, {}
     code: str | None = None
     message: str | None = None
@@ -108,6 +117,27 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every occurrence of each secret replaced by ``<redacted>``."""
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, "<redacted>")
+    return text
+
+
+def secrets_of(headers: Mapping[str, str]) -> tuple[str, ...]:
+    """The credential values carried by request headers (the token alone and whole)."""
+    found: list[str] = []
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and value:
+            found.append(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.lower() in ("bearer", "basic", "apikey"):
+                found.append(token)
+    # Longest first, so that a token inside a header value is not left half replaced.
+    return tuple(sorted(set(found), key=len, reverse=True))
+
+
 def status_error(
     status: int,
     body: bytes,
@@ -116,8 +146,12 @@ def status_error(
     method: str,
     url: str,
     retry_after: float | None = None,
+    secrets: Iterable[str] = (),
 ) -> APIStatusError:
-    """The typed error for an HTTP error answer."""
+    """The typed error for an HTTP error answer; ``secrets`` echoed by the server are redacted."""
+    secrets = tuple(secrets)
+    if secrets:
+        body = redact(body.decode("utf-8", "replace"), secrets).encode()
     code, message, trace, fields = parse_error_body(body)
     if not message:
         text = body.strip()[:200].decode("utf-8", "replace")
@@ -147,7 +181,7 @@ def status_error(
     return cls(message, **kwargs)
 
 
-_SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "proxy-authorization"})
+SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "proxy-authorization"})
 
 
 def scrub_request_info(exc: BaseException) -> None:
@@ -159,11 +193,12 @@ def scrub_request_info(exc: BaseException) -> None:
     if not isinstance(info, aiohttp.RequestInfo):
         return
     headers = CIMultiDict(
-        (name, "<redacted>" if name.lower() in _SECRET_HEADERS else value)
+        (name, "<redacted>" if name.lower() in SECRET_HEADERS else value)
         for name, value in info.headers.items()
     )
-    exc.request_info = aiohttp.RequestInfo(  # type: ignore[attr-defined]
-        info.url, info.method, CIMultiDictProxy(headers), info.real_url
-    )
+    clean = aiohttp.RequestInfo(info.url, info.method, CIMultiDictProxy(headers), info.real_url)
+    exc.request_info = clean  # type: ignore[attr-defined]
+    # aiohttp also keeps the request info among the exception's arguments.
+    exc.args = tuple(clean if arg is info else arg for arg in exc.args)
 
 

@@ -285,6 +285,8 @@ class AsyncPager(Generic[T]):
         recent = _RecentTokens()
         recent.add(token)
         empty_run = 0
+        stale_run = 0
+        seen: set[int] = set()
         params = strategy.params(position, remaining)
         pending: asyncio.Future[Any] | None = None
         try:
@@ -305,10 +307,17 @@ class AsyncPager(Generic[T]):
                 if following is not None:
                     next_token = self._token(following)
                     empty_run = empty_run + 1 if not items else 0
+                    stale_run = stale_run + 1 if items and not _brings_news(items, seen) else 0
                     if next_token in recent:
                         problem = PagingError(
                             "the server sent a next-page cursor it had already sent; stopping "
                             f"instead of listing forever (page token {next_token})"
+                        )
+                    elif stale_run > self.max_empty_pages:
+                        problem = PagingError(
+                            f"the server sent {stale_run} pages in a row that held only items "
+                            "it had already listed; stopping instead of listing forever "
+                            f"(page token {next_token})"
                         )
                     elif empty_run > self.max_empty_pages:
                         problem = PagingError(
@@ -338,6 +347,25 @@ class AsyncPager(Generic[T]):
         finally:
             if pending is not None:
                 await _discard(pending)
+
+
+def _brings_news(items: Sequence[Any], seen: set[int]) -> bool:
+    """Whether a page holds an item not listed before (items without an ``id`` always count).
+
+    A server that ignores the paging parameters, or cycles through more cursors than the
+    pager remembers, sends pages of items already listed; their ids (hashed, to keep memory
+    small on long listings) tell.
+    """
+    news = False
+    for item in items:
+        rid = getattr(item, "id", None)
+        if not isinstance(rid, str):
+            return True
+        key = hash(rid)
+        if key not in seen:
+            seen.add(key)
+            news = True
+    return news
 
 
 def make_pager(

@@ -1,4 +1,4 @@
-"""The base of every resource (``client.jobs``, ``client.sessions``...): requests, listings, watches.
+"""The base of every resource (``client.jobs``, ``client.sessions``...): requests, lists, watches.
 
 A resource names paths, parameters and types; it never sends, retries, pages or polls by itself.
 It calls :meth:`APIResource._get` / ``_post`` / ``_patch`` / ``_put`` / ``_delete`` (path
@@ -17,7 +17,9 @@ from . import _constants as C
 from . import _validate as v
 from ._paging import AsyncPager, make_pager
 from ._paging_schemes import CursorPosition, ListPage
-from ._polling import PollPolicy, WatchGroup, listing_lookup, wait, watch
+from ._poll_policy import PollPolicy
+from ._watch import wait, watch
+from ._watch_group import WatchGroup, listing_lookup
 
 if TYPE_CHECKING:
     from ._transport import BaseClient

@@ -72,7 +72,8 @@ def is_ambiguous(error: BaseException) -> bool:
     if isinstance(error, APIConnectionError):
         return error.sent is not False
     if isinstance(error, ServerError):
-        return error.status != 503
+        # Every 5xx, 503 included: gateways answer 503 when the upstream reset after acting.
+        return True
     # A success answer whose body was lost or garbled: the server did act.
     return isinstance(error, ResponseDecodeError)
 

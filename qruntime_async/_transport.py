@@ -10,12 +10,15 @@ the body with msgspec.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import random
+import sys
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
@@ -25,7 +28,7 @@ from yarl import URL
 from . import _constants as C
 from ._codec import decode, encode
 from ._config import ClientOptions, Hook, RequestEvent, ResponseEvent, Timeout
-from ._http_errors import request_id_of, scrub_request_info, status_error
+from ._http_errors import request_id_of, scrub_request_info, secrets_of, status_error
 from ._retry import RetryPolicy, parse_retry_after
 from ._submit import RateLimiter, SubmitPolicy
 from ._url import check_url, encode_query, expand_path, quote_segment
@@ -37,6 +40,7 @@ from .errors import (
     QRuntimeError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
 )
 
 __all__ = [
@@ -56,6 +60,7 @@ SelfT = TypeVar("SelfT", bound="BaseClient")
 # Decoding into Any gives plain JSON values (dicts, lists, strings, numbers).
 _ANY: Any = Any
 _NONE_TYPE = type(None)
+_PACKAGE = __name__.split(".")[0]
 _DEFAULT_SUBMIT_POLICY = SubmitPolicy()
 
 
@@ -80,14 +85,42 @@ class _Failure(Exception):
 class _Shared:
     """State shared by a client and every copy made by ``with_options``."""
 
-    def __init__(self, options: ClientOptions) -> None:
+    def __init__(self, options: ClientOptions, owner: str) -> None:
         self.session = options.session
         self.owns_session = options.session is None
         self.options = options
         self.closed = False
         self.closed_event: asyncio.Event | None = None
+        # The loop the pool (and the closed event) belong to.
+        self.loop: asyncio.AbstractEventLoop | None = None
         # Monotonic time before which no request is sent (a 429's Retry-After, client-wide).
         self.paused_until = 0.0
+        #: "IBMRuntimeClient created at file:line", for the warning of a client never closed.
+        self.owner = owner
+
+    def __del__(self) -> None:
+        session = self.session
+        if self.closed or not self.owns_session or session is None or session.closed:
+            return
+        warnings.warn(
+            f"{self.owner} was never closed; use `async with` or `await client.aclose()`",
+            ResourceWarning,
+            stacklevel=1,
+        )
+
+    def rebind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Leave the pool of another (usually closed) event loop behind for one in ``loop``.
+
+        A pool belongs to the loop it was made in; a client used under successive
+        ``asyncio.run()`` calls, per-test loops or notebook cells gets a new one. What can be
+        released of the old one (its sockets) is released.
+        """
+        old = self.session
+        if old is not None and self.owns_session:
+            self.session = None
+            _release(old)
+        self.closed_event = None
+        self.loop = loop
 
     def make_connector(self) -> aiohttp.BaseConnector:
         limits = self.options.limits
@@ -124,7 +157,7 @@ class BaseClient:
         self._on_request = options.on_request
         self._on_response = options.on_response
         self._rng = random.Random()
-        self._shared = _Shared(options)
+        self._shared = _Shared(options, f"{type(self).__name__} created at {_caller()}")
 
     @property
     def options(self) -> ClientOptions:
@@ -169,7 +202,11 @@ class BaseClient:
             shared.closed_event.set()
         session, shared.session = shared.session, None
         if session is not None and shared.owns_session:
-            await session.close()
+            if shared.loop is asyncio.get_running_loop():
+                await session.close()
+            else:
+                # The pool belongs to another (usually closed) loop.
+                _release(session)
 
     @property
     def closed(self) -> bool:
@@ -215,6 +252,16 @@ class BaseClient:
     def _bind_resources(self) -> None:
         """Create the resource objects bound to this client (providers override)."""
 
+    def __copy__(self: SelfT) -> SelfT:
+        # with_options views share everything but their per-call settings.
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __reduce__(self) -> Any:
+        # A client owns a connection pool and credentials: neither travels in a pickle.
+        raise TypeError(f"a {type(self).__name__} cannot be pickled; create one per process")
+
     def __repr__(self) -> str:
         state = "closed" if self._shared.closed else "open"
         return f"{type(self).__name__}(base_url={self._base_url!r}, {state})"
@@ -223,6 +270,11 @@ class BaseClient:
         shared = self._shared
         if shared.closed:
             raise ClientClosedError()
+        loop = asyncio.get_running_loop()
+        if shared.loop is not loop:
+            if shared.loop is not None or (shared.session is not None and shared.owns_session):
+                shared.rebind(loop)
+            shared.loop = loop
         session = shared.session
         if session is None:
             # Created here, inside the running loop, never at construction time.
@@ -289,6 +341,7 @@ class BaseClient:
         timeout: Timeout | float | None = None,
         retry: RetryPolicy | None = None,
         base_url: str | None = None,
+        max_bytes: int | None = None,
     ) -> T:
         """Send one API call with retries and return the answer as ``cast_to``.
 
@@ -297,7 +350,9 @@ class BaseClient:
         always None). Path parameters are checked as ids and quoted as one segment each.
         ``idempotent`` defaults to True for every method but POST; a non-idempotent call is
         retried only when the server certainly did not act on it. ``base_url`` replaces the
-        client's root and API prefix (e.g. for IBM Cloud IAM).
+        client's root and API prefix (e.g. for IBM Cloud IAM). A body longer than ``max_bytes``
+        (default: the client's ``max_response_bytes``) raises
+        :class:`~qruntime_async.errors.ResponseTooLargeError` without being read further.
         """
         if self._shared.closed:
             raise ClientClosedError()
@@ -321,6 +376,7 @@ class BaseClient:
         policy = retry or self._retry
         call_timeout = self._timeout if timeout is None else Timeout.coerce(timeout)
         yurl = URL(full_url, encoded=True)
+        limit = self._shared.options.max_response_bytes if max_bytes is None else max_bytes
         started = time.monotonic()
         attempt = 0
         refreshed = False
@@ -334,9 +390,20 @@ class BaseClient:
                 request_headers.update(await self._auth_headers())
             if headers:
                 request_headers.update(headers)
+            left = None
+            if policy.deadline is not None:
+                # The retry deadline bounds the attempt in flight too, not only the sleeps.
+                left = max(policy.deadline - (time.monotonic() - started), 0.001)
             try:
                 status, resp_headers, data = await self._send_once(
-                    method, yurl, full_url, request_headers, body, call_timeout, attempt
+                    method,
+                    yurl,
+                    full_url,
+                    request_headers,
+                    body,
+                    call_timeout.to_aiohttp(left),
+                    attempt,
+                    limit,
                 )
             except _Failure as lost:
                 if not (idempotent or _certainly_not_sent(lost.error)):
@@ -349,7 +416,15 @@ class BaseClient:
                         attempt -= 1
                         continue
                 outcome = self._outcome(
-                    status, resp_headers, data, cast_to, method, full_url, policy, idempotent
+                    status,
+                    resp_headers,
+                    data,
+                    cast_to,
+                    method,
+                    full_url,
+                    policy,
+                    idempotent,
+                    request_headers,
                 )
                 if isinstance(outcome, _Success):
                     return outcome.value  # type: ignore[no-any-return]
@@ -385,6 +460,7 @@ class BaseClient:
         url: str,
         policy: RetryPolicy,
         idempotent: bool,
+        request_headers: Mapping[str, str],
     ) -> _Success | _Failure:
         """The decoded answer of one attempt, or the :class:`_Failure` it amounts to."""
         if status < 300:
@@ -400,7 +476,15 @@ class BaseClient:
                     reason=f"answered {status} with an unreadable body",
                 )
         retry_after = parse_retry_after(headers)
-        error = status_error(status, data, headers, method=method, url=url, retry_after=retry_after)
+        error = status_error(
+            status,
+            data,
+            headers,
+            method=method,
+            url=url,
+            retry_after=retry_after,
+            secrets=secrets_of(request_headers),
+        )
         if status == 429 and retry_after is not None and retry_after <= policy.retry_after_cap:
             self._pause(retry_after)
         return _Failure(
@@ -417,8 +501,9 @@ class BaseClient:
         url: str,
         headers: dict[str, str],
         body: bytes | None,
-        timeout: Timeout,
+        timeout: aiohttp.ClientTimeout,
         attempt: int,
+        limit: int,
     ) -> tuple[int, Mapping[str, str], bytes]:
         session = self._session()
         if self._on_request is not None:
@@ -431,11 +516,11 @@ class BaseClient:
                 yurl,
                 headers=headers,
                 data=body,
-                timeout=timeout.to_aiohttp(),
+                timeout=timeout,
                 allow_redirects=False,
             ) as resp:
                 sent = True
-                data = await resp.read()
+                data = await _read_bounded(resp, limit, method, url)
                 status = resp.status
                 resp_headers = resp.headers
         except asyncio.CancelledError:
@@ -453,7 +538,6 @@ class BaseClient:
                 APIConnectionError, f"cannot connect: {exc.os_error}", exc, method, url, sent=False
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            scrub_request_info(exc)
             raise self._connection_failure(
                 APIConnectionError,
                 f"connection failed: {type(exc).__name__}: {exc}"
@@ -491,6 +575,7 @@ class BaseClient:
         *,
         sent: bool | None,
     ) -> _Failure:
+        scrub_request_info(exc)
         if self._shared.closed:
             closed = ClientClosedError("the client was closed while the request was in flight")
             closed.__cause__ = exc
@@ -502,8 +587,17 @@ class BaseClient:
         return _Failure(error, retryable=True, reason=reason)
 
     def _decode(self, status: int, data: bytes, cast_to: type[Any], method: str, url: str) -> Any:
-        if status == 204 or cast_to is _NONE_TYPE:
+        if cast_to is _NONE_TYPE:
             return None
+        if cast_to is not bytes and cast_to is not str and (status == 204 or not data.strip()):
+            # An empty 200 may be a body lost in transit (worth reading again); a 204 is not.
+            raise ResponseDecodeError(
+                f"the server answered {status} without a body",
+                expected=getattr(cast_to, "__name__", str(cast_to)),
+                method=method,
+                url=url,
+                malformed=status != 204,
+            )
         if cast_to is str:
             return data.decode("utf-8", "replace")
         if cast_to is bytes:
@@ -545,6 +639,70 @@ class BaseClient:
             raise ClientClosedError("the client was closed while a call was waiting")
 
 
+def _caller() -> str:
+    """``file:line`` of the first frame outside this package (where a client was created)."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown place"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _release(session: aiohttp.ClientSession) -> None:
+    # The session's loop is gone (or is another one): its close() coroutine cannot run here,
+    # and a closed loop cannot close transports either. The idle sockets of the pool are closed
+    # directly, then the connector is marked closed (so is the session).
+    connector = session.connector
+    if connector is None or connector.closed:
+        return
+    for idle in list(getattr(connector, "_conns", {}).values()):
+        for entry in list(idle):
+            _close_socket(getattr(entry[0], "transport", None))
+    with contextlib.suppress(Exception):
+        connector._close()
+
+
+def _close_socket(transport: Any) -> None:
+    # An SSL transport wraps the socket transport underneath.
+    inner = getattr(getattr(transport, "_ssl_protocol", None), "_transport", None)
+    if inner is not None:
+        transport = inner
+    sock = getattr(transport, "_sock", None)
+    if sock is None:
+        return
+    with contextlib.suppress(Exception):
+        sock.close()
+        transport._sock = None
+
+
+async def _read_bounded(resp: aiohttp.ClientResponse, limit: int, method: str, url: str) -> bytes:
+    """The whole body, or ResponseTooLargeError as soon as it is longer than ``limit`` bytes."""
+    declared = resp.content_length
+    if declared is not None and declared > limit:
+        raise _too_large(limit, method, url, declared)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit, method, url, None)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int, method: str, url: str, declared: int | None) -> _Failure:
+    told = f" (the server announced {declared} bytes)" if declared is not None else ""
+    error = ResponseTooLargeError(
+        f"the answer is longer than the limit of {limit} bytes{told}; raise max_bytes "
+        "(per call) or max_response_bytes (per client) to read it",
+        method=method,
+        url=url,
+        limit=limit,
+    )
+    return _Failure(error, retryable=False, reason="answer too large")
+
+
 def _certainly_not_sent(error: QRuntimeError) -> bool:
     return isinstance(error, APIConnectionError) and error.sent is False
 
@@ -561,7 +719,6 @@ class _Success:
 
     def __init__(self, value: Any) -> None:
         self.value = value
-
 
 
 async def _call_hook(hook: Hook, event: Any) -> None:

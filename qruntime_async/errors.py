@@ -23,6 +23,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "WaitTimeoutError",
     "PagingError",
     "SubmissionError",
@@ -197,6 +198,24 @@ class ResponseDecodeError(APIError):
         if self.method and self.url:
             text += f" ({self.method} {self.url})"
         return text
+
+
+class ResponseTooLargeError(APIError):
+    """An answer was longer than the allowed size; it was not read further.
+
+    ``limit`` is the size in bytes that was exceeded (``max_response_bytes`` of the client, or
+    the call's own ``max_bytes``).
+    """
+
+    def __init__(
+        self, message: str, *, limit: int, method: str | None = None, url: str | None = None
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.limit = limit
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method and self.url else ""
+        return f"{self.message}{where}"
 
 
 class WaitTimeoutError(QRuntimeError, TimeoutError):

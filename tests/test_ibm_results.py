@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qruntime_async.errors import ResponseDecodeError
-from qruntime_async.ibm import results as results_module
 from qruntime_async.ibm.results import (
     EstimatorPub,
     EstimatorResult,
     Register,
     SamplerPub,
     SamplerResult,
+    _bits,
     decode_result,
     sampler_counts,
 )
@@ -1160,7 +1160,7 @@ def test_counts_agree_between_encodings(num_bits: int, shots: int, seed: int) ->
 
 
 def test_bitstrings_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(results_module, "_CHUNK_BYTES", 5)
+    monkeypatch.setattr(_bits, "_CHUNK_BYTES", 5)
     rng = random.Random(5)
     values = [rng.getrandbits(13) for _ in range(50)]
     [only] = decode_result(primitive(pub("SamplerPubResult", {"m": bit_array(values, 13)}))).pubs

@@ -571,3 +571,71 @@ async def test_an_error_of_a_read_ahead_fetch_surfaces_on_that_page() -> None:
         await collect(pager, seen)
     assert seen == [0, 1]
     assert only_this_task()
+
+
+# -- servers that repeat what they already listed ---------------------------------------------
+
+
+class Item(msgspec.Struct):
+    id: str
+
+
+class ItemPage(msgspec.Struct):
+    jobs: list[Item]
+    count: int | None = None
+    next: str | None = None
+
+
+async def test_a_server_ignoring_the_offset_ends_with_a_paging_error() -> None:
+    calls = 0
+
+    async def fetch(params: dict[str, Any]) -> ItemPage:
+        nonlocal calls
+        calls += 1
+        # Always the first page, whatever the offset, while claiming many more items.
+        return ItemPage(jobs=[Item(id=f"j{i}") for i in range(5)], count=1_000_000)
+
+    pager = AsyncPager(fetch, OffsetPaging(items=lambda p: p.jobs, page_size=5))
+    seen: list[str] = []
+
+    async def collect() -> None:
+        async for item in pager:
+            seen.append(item.id)
+
+    with pytest.raises(PagingError, match="already listed"):
+        await collect()
+    assert calls < 10
+    assert seen[:5] == [f"j{i}" for i in range(5)]
+
+
+async def test_a_cursor_cycle_longer_than_the_remembered_tokens_is_stopped() -> None:
+    cycle = 1000  # more cursors than the pager remembers (256)
+
+    async def fetch(params: dict[str, Any]) -> ItemPage:
+        n = int(params.get("next", "0"))
+        following = (n + 1) % cycle
+        return ItemPage(jobs=[Item(id=f"i{n}")], next=str(following))
+
+    pager = AsyncPager(fetch, CursorPaging(items=lambda p: p.jobs, next_cursor=lambda p: p.next))
+    seen: list[str] = []
+
+    async def collect() -> None:
+        async for item in pager:
+            seen.append(item.id)
+
+    with pytest.raises(PagingError, match="already listed"):
+        await collect()
+    assert cycle <= len(seen) <= cycle + 10  # every item once, then it stops
+
+
+async def test_a_few_repeated_items_between_pages_are_not_an_error() -> None:
+    # Items shifting between pages (new jobs arriving while listing) repeat a few ids.
+    pages = [["a", "b", "c"], ["c", "d", "e"], ["e", "f"]]
+
+    async def fetch(params: dict[str, Any]) -> ItemPage:
+        index = int(params.get("next", "0"))
+        nxt = str(index + 1) if index + 1 < len(pages) else None
+        return ItemPage(jobs=[Item(id=i) for i in pages[index]], next=nxt)
+
+    pager = AsyncPager(fetch, CursorPaging(items=lambda p: p.jobs, next_cursor=lambda p: p.next))
+    assert [item.id for item in await pager.to_list()] == ["a", "b", "c", "c", "d", "e", "e", "f"]

@@ -15,7 +15,9 @@ import anyio.lowlevel
 import msgspec
 import pytest
 
-from qruntime_async._polling import PollPolicy, WatchEvent, WatchGroup, wait, watch
+from qruntime_async._poll_policy import PollPolicy
+from qruntime_async._watch import wait, watch
+from qruntime_async._watch_group import WatchEvent, WatchGroup
 from qruntime_async.errors import NotFoundError, WaitTimeoutError
 
 FINAL = frozenset({"Completed", "Failed", "Cancelled"})

@@ -25,6 +25,7 @@ from qruntime_async._retry import RetryPolicy
 from qruntime_async.errors import SessionStoppedError
 from qruntime_async.scaleway.client import ScalewayQaaSClient
 from qruntime_async.scaleway.models import Job, JobCircuit, JobStatus, ListJobsOrderBy
+from qruntime_async.scaleway.results import result_counts
 
 ROOT = "https://api.scaleway.com"
 API = ROOT + "/qaas/v1alpha1"
@@ -992,3 +993,143 @@ async def test_session_handle_watches_its_jobs_with_one_listing_a_tick(
     listings = [c for c in api.calls if c.path == "/qaas/v1alpha1/jobs"]
     assert len(listings) == 2
     assert all(c.query["session_id"] == SESSION for c in listings)
+
+
+# --- circuits as a computation model, results by value and by url -------------------------------
+PAYLOADS = Path(__file__).parent / "fixtures" / "scaleway_payloads"
+MODEL = "0c9b6f0e-1111-4222-8333-944455556666"
+BELL3 = (
+    'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\n'
+    "h q[0];\ncx q[0], q[1];\nc = measure q;\n"
+)
+
+
+def platform_doc() -> dict[str, Any]:
+    return {
+        "id": PLATFORM,
+        "name": "aer_simulation_pop_c16m128",
+        "backend_name": "aer_simulator",
+        "version": "0.13.1",
+        "provider_name": "quandela",
+    }
+
+
+async def test_submit_sends_the_circuits_as_a_model_then_a_job_without_circuit(
+    client: ScalewayQaaSClient, api: FakeAPI
+) -> None:
+    api.on("GET", f"/sessions/{SESSION}", session("running"))
+    api.on("GET", f"/platforms/{PLATFORM}", platform_doc())
+    api.on("POST", "/models", {"id": MODEL, "project_id": PROJECT})
+    api.on("POST", "/jobs", job())
+    created = await client.jobs.submit(SESSION, [BELL3, QASM], shots=500, memory=True)
+    assert created.id == JOB
+    assert api.paths() == [
+        ("GET", f"/qaas/v1alpha1/sessions/{SESSION}"),
+        ("GET", f"/qaas/v1alpha1/platforms/{PLATFORM}"),
+        ("POST", "/qaas/v1alpha1/models"),
+        ("POST", "/qaas/v1alpha1/jobs"),
+    ]
+    model_body, job_body = api.calls[2].body, api.calls[3].body
+    assert model_body["project_id"] == PROJECT
+    payload = json.loads(model_body["payload"])
+    assert payload["backend"]["name"] == "aer_simulation_pop_c16m128"  # the platform name
+    assert payload["noise_model"] is None
+    formats = [(p["serialization_format"], p["compression_format"]) for p in payload["programs"]]
+    assert formats == [(3, 2), (2, 2)]  # OpenQASM 3 and 2, zlib + base64
+    assert "circuit" not in job_body
+    assert job_body["model_id"] == MODEL
+    assert json.loads(job_body["parameters"]) == {"shots": 500, "options": {"memory": True}}
+    assert job_body["session_id"] == SESSION
+
+
+async def test_a_session_block_submits_models_and_looks_the_platform_up_once(
+    client: ScalewayQaaSClient, api: FakeAPI
+) -> None:
+    api.on("POST", "/sessions", session("running"))
+    api.on("GET", f"/sessions/{SESSION}", session("running"), repeat=True)
+    api.on("GET", f"/platforms/{PLATFORM}", platform_doc())
+    api.on("POST", "/models", {"id": MODEL}, repeat=True)
+    api.on("POST", "/jobs", job(), repeat=True)
+    api.on("POST", f"/sessions/{SESSION}/terminate", session("stopping"))
+    async with client.session(platform_id=PLATFORM, policy=FAST_POLL) as s:
+        await s.submit(BELL3, shots=100)
+        await s.submit(BELL3, shots=100)
+        with pytest.raises(TypeError, match="needs shots"):
+            await s.submit([BELL3, BELL3])
+    assert api.paths().count(("GET", f"/qaas/v1alpha1/platforms/{PLATFORM}")) == 1
+    assert api.paths().count(("POST", "/qaas/v1alpha1/models")) == 2
+
+
+@pytest.mark.parametrize(
+    "document", ["result_envelope_zlib.json", "result_envelope_none.json", "result_bare.json"]
+)
+async def test_counts_read_the_latest_result_inline(
+    client: ScalewayQaaSClient, api: FakeAPI, document: str
+) -> None:
+    text = (PAYLOADS / document).read_text()
+    api.on(
+        "GET",
+        f"/jobs/{JOB}/results",
+        {"total_count": 1, "job_results": [{"job_id": JOB, "result": text, "url": None}]},
+    )
+    counts = await client.jobs.counts(JOB)
+    assert counts == result_counts(text)
+    assert all(sum(c.values()) > 0 for c in counts)
+    call = api.calls[0]
+    assert call.query == {"order_by": "created_at_desc", "page": "1", "page_size": "1"}
+
+
+async def test_a_result_by_url_is_fetched_without_the_secret(
+    client: ScalewayQaaSClient, api: FakeAPI
+) -> None:
+    text = (PAYLOADS / "result_envelope_zlib.json").read_text()
+    blob = "https://s3.fr-par.scw.cloud/qaas-results/r1.json"
+    api.on(
+        "GET",
+        f"/jobs/{JOB}/results",
+        {"total_count": 1, "job_results": [{"job_id": JOB, "result": "", "url": blob}]},
+    )
+    api.on("GET", "", body=text.encode(), base=blob)
+    fetched = await client.jobs.counts(JOB)
+    by_url = api.calls[1]
+    assert str(by_url.url) == blob
+    assert "X-Auth-Token" not in by_url.headers
+    assert SECRET not in json.dumps(by_url.headers)
+    assert fetched == result_counts(text)
+
+
+async def test_a_result_url_over_plain_http_is_refused(
+    client: ScalewayQaaSClient, api: FakeAPI
+) -> None:
+    api.on(
+        "GET",
+        f"/jobs/{JOB}/results",
+        {
+            "total_count": 1,
+            "job_results": [
+                {"job_id": JOB, "result": None, "url": "http://storage.example.test/r1"}
+            ],
+        },
+    )
+    with pytest.raises(ValueError, match="plain http"):
+        await client.jobs.counts(JOB)
+    assert len(api.calls) == 1
+
+
+async def test_counts_of_a_job_without_results_is_a_clear_error(
+    client: ScalewayQaaSClient, api: FakeAPI
+) -> None:
+    api.on("GET", f"/jobs/{JOB}/results", {"total_count": 0, "job_results": []})
+    with pytest.raises(errors.ResponseDecodeError, match="has no result"):
+        await client.jobs.counts(JOB)
+
+
+async def test_a_submission_can_be_recovered_by_its_key(
+    client: ScalewayQaaSClient, api: FakeAPI
+) -> None:
+    tagged = job(tags=["qruntime-idempotency-key:k-123"])
+    api.on("GET", "/jobs", {"total_count": 1, "jobs": [job("other"), tagged]})
+    found = await client.jobs.find_by_idempotency_key("k-123", session_id=SESSION)
+    assert found is not None
+    assert found.id == JOB
+    assert api.calls[0].query["tags"] == "qruntime-idempotency-key:k-123"

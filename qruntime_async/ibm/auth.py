@@ -14,10 +14,11 @@ import asyncio
 import math
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import _constants as C
 from .._codec import Model
+from .._secret import Secret, check_credential
 
 if TYPE_CHECKING:
     from .._transport import BaseClient
@@ -46,9 +47,8 @@ class BearerToken:
     __slots__ = ("_header",)
 
     def __init__(self, token: str) -> None:
-        if not isinstance(token, str) or not token.strip():
-            raise ValueError("token must be a non-empty string")
-        self._header = {"Authorization": f"Bearer {token.strip()}"}
+        value = check_credential("token", token)
+        self._header = {"Authorization": f"Bearer {value}"}
 
     async def headers(self, client: BaseClient) -> Mapping[str, str]:
         """The ``Authorization`` header."""
@@ -60,6 +60,9 @@ class BearerToken:
 
     def __repr__(self) -> str:
         return "BearerToken(<redacted>)"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a credential cannot be pickled")
 
 
 class IAMToken(Model, frozen=True):
@@ -104,10 +107,8 @@ class IAMAuth:
         refresh_margin: float = C.IBM_IAM_REFRESH_MARGIN,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ValueError("api_key must be a non-empty string")
-        if not isinstance(service_crn, str) or not service_crn.strip():
-            raise ValueError("service_crn must be a non-empty string (the instance CRN)")
+        key = check_credential("api_key", api_key)
+        crn = check_credential("service_crn", service_crn, hint=" (the instance CRN)")
         if not isinstance(iam_url, str) or not iam_url.strip():
             raise ValueError("iam_url must be a non-empty string")
         if not isinstance(api_version, str) or not api_version.strip():
@@ -119,13 +120,13 @@ class IAMAuth:
             or refresh_margin < 0
         ):
             raise ValueError(f"refresh_margin must be a number of seconds >= 0: {refresh_margin!r}")
-        self._api_key = api_key.strip()
-        self.service_crn = service_crn.strip()
+        self._api_key = Secret(key)
+        self.service_crn = crn
         self.iam_url = iam_url.strip().rstrip("/")
         self.api_version = api_version.strip()
         self._margin = float(refresh_margin)
         self._clock = clock
-        self._token: str | None = None
+        self._token: Secret | None = None
         self._renew_at = -math.inf
         self._flight: _Flight | None = None
         #: How many times a token was obtained from the IAM endpoint.
@@ -136,7 +137,7 @@ class IAMAuth:
 
     def _current(self) -> str | None:
         if self._token is not None and self._clock() < self._renew_at:
-            return self._token
+            return self._token.reveal()
         return None
 
     async def _exchange(self, client: BaseClient) -> str:
@@ -144,7 +145,7 @@ class IAMAuth:
             "POST",
             "/identity/token",
             base_url=self.iam_url,
-            form={"grant_type": _GRANT_TYPE, "apikey": self._api_key},
+            form={"grant_type": _GRANT_TYPE, "apikey": self._api_key.reveal()},
             authenticated=False,
             # A second exchange is harmless: it only mints another token.
             idempotent=True,
@@ -159,7 +160,7 @@ class IAMAuth:
             lifetime = _DEFAULT_LIFETIME
         lifetime = max(lifetime, 0.0)
         self.exchanges += 1
-        self._token = answer.access_token
+        self._token = Secret(answer.access_token)
         self._renew_at = self._clock() + lifetime - min(self._margin, lifetime / 2)
         return answer.access_token
 

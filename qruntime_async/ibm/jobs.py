@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup
+from .._poll_policy import PollPolicy
 from .._resource import ANY_JSON, APIResource, Watchable
 from .._submit import (
     idempotency_tag,
@@ -19,6 +19,7 @@ from .._submit import (
     submission_slot,
     submit_exactly_once,
 )
+from .._watch_group import WatchGroup
 from .models import (
     CreateJobRequest,
     CreateJobResponse,
@@ -134,22 +135,10 @@ class Jobs(APIResource["IBMRuntimeClient"]):
             return await self._post("/jobs", json=body, cast_to=CreateJobResponse)
 
         async def find() -> CreateJobResponse | None:
-            page = await self._get(
-                "/jobs",
-                params={
-                    "tags": [tag],
-                    "session_id": body.session_id,
-                    "limit": 10,
-                    "exclude_params": True,
-                },
-                cast_to=JobsPage,
-            )
-            for job in page.jobs:
-                if job.tags and tag in job.tags:
-                    return CreateJobResponse(
-                        id=job.id, backend=job.backend, session_id=job.session_id
-                    )
-            return None
+            job = await self.find_by_idempotency_key(key, session_id=body.session_id)
+            if job is None:
+                return None
+            return CreateJobResponse(id=job.id, backend=job.backend, session_id=job.session_id)
 
         answer = await submit_exactly_once(
             create_once,
@@ -162,6 +151,30 @@ class Jobs(APIResource["IBMRuntimeClient"]):
         for notice in answer.notices:
             logger.warning("job %s: %s", answer.id, notice)
         return answer
+
+    async def find_by_idempotency_key(
+        self, idempotency_key: str, *, session_id: str | None = None
+    ) -> Job | None:
+        """The job submitted with ``idempotency_key`` (in ``session_id`` if given), or None.
+
+        Use it to recover a job whose :meth:`submit` was interrupted (cancelled, or the process
+        stopped) before its answer arrived: pass the key you gave the submission.
+        """
+        tag = idempotency_tag(idempotency_key)
+        page = await self._get(
+            "/jobs",
+            params={
+                "tags": [tag],
+                "session_id": None
+                if session_id is None
+                else v.resource_id("session_id", session_id),
+                "limit": 10,
+                "exclude_params": True,
+            },
+            cast_to=JobsPage,
+        )
+        # Only a job that really carries the key is ours, whatever the filter matched.
+        return next((job for job in page.jobs if job.tags and tag in job.tags), None)
 
     def _create_body(
         self,

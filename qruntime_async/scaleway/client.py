@@ -11,6 +11,7 @@ from .. import _constants as C
 from .. import _validate as v
 from .._config import ClientOptions
 from .._polling import PollPolicy
+from .._secret import check_credential
 from .._transport import BaseClient
 from .jobs import Jobs
 from .models import BookingDemand, decode_compat
@@ -30,37 +31,19 @@ _ENV_PROJECT_ID = "SCW_DEFAULT_PROJECT_ID"
 _ENV_URL = "SCW_API_URL"
 
 
-class _SecretKey:
-    """Holds the secret key so that it never shows in a repr, ``vars()`` dump or traceback."""
+class _SecretHeaders:
+    """The ``X-Auth-Token`` header, kept out of every repr, ``vars()`` dump and pickle."""
 
-    __slots__ = ("_headers",)
+    __slots__ = ("headers",)
 
-    def __init__(self, value: str) -> None:
-        self._headers = {"X-Auth-Token": value}
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self._headers
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self.headers = headers
 
     def __repr__(self) -> str:
         return "<redacted>"
 
     def __reduce__(self) -> Any:
         raise TypeError("the Scaleway secret key cannot be pickled")
-
-
-def _check_secret_key(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"secret_key must be a string, got {type(value).__name__}")
-    key = value.strip()
-    if not key:
-        raise ValueError(
-            f"secret_key must not be empty (pass secret_key=... or set {_ENV_SECRET_KEY})"
-        )
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in key):
-        # Never echo the value: it is a credential.
-        raise ValueError("secret_key contains control characters")
-    return key
 
 
 def _api_root(url: str) -> str:
@@ -117,14 +100,18 @@ class ScalewayQaaSClient(BaseClient):
             raise ValueError(
                 f"no Scaleway credentials: pass secret_key=... or set {_ENV_SECRET_KEY}"
             )
-        key = _check_secret_key(secret_key)
+        key = check_credential(
+            "secret_key",
+            secret_key,
+            hint=f" (pass secret_key=... or set {_ENV_SECRET_KEY})",
+        )
         if project_id is None:
             project_id = os.environ.get(_ENV_PROJECT_ID) or None
         if project_id is not None:
             v.resource_id("project_id", project_id)
         base_url = base_url or os.environ.get(_ENV_URL) or C.SCALEWAY_DEFAULT_BASE_URL
         super().__init__(base_url=_api_root(base_url), options=settings)
-        self._secret = _SecretKey(key)
+        self._secret = _SecretHeaders({"X-Auth-Token": key})
         self.project_id = project_id
         self._bind_resources()
 

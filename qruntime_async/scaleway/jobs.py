@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
@@ -20,6 +21,8 @@ from .._submit import (
     submission_slot,
     submit_exactly_once,
 )
+from .._url import check_url
+from ..errors import ResponseDecodeError
 from .models import (
     CreateJobRequest,
     Job,
@@ -29,9 +32,12 @@ from .models import (
     ListJobResultsResponse,
     ListJobsOrderBy,
     ListJobsResponse,
+    Platform,
     UpdateJobRequest,
     encode_parameters,
 )
+from .payloads import QuantumProgram, job_parameters, model_payload
+from .results import must_fetch, result_counts, result_memory
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -163,7 +169,8 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         """``POST /jobs``: run ``circuit`` in the session ``session_id``, exactly once.
 
         ``circuit`` is OpenQASM text (sent as ``qiskit_circuit``), a Perceval payload (a string
-        starting with ``:PCVL:``, or ``perceval_circuit=``), or a :class:`JobCircuit`.
+        starting with ``:PCVL:``, or ``perceval_circuit=``), or a :class:`JobCircuit`; it may be
+        left out when ``model_id`` names a computation model (see :meth:`submit`).
         ``parameters`` (a mapping) is sent as the JSON string the API expects. ``name`` defaults
         to a generated ``qjob-xxxxxxxx`` (the API requires one).
 
@@ -190,13 +197,7 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
             return await self._post("/jobs", json=body, cast_to=Job)
 
         async def find() -> Job | None:
-            page = await self._get(
-                "/jobs",
-                params={"session_id": body.session_id, "tags": [tag], "page_size": 10},
-                cast_to=ListJobsResponse,
-            )
-            # Only a job that really carries the key is ours, whatever the filter matched.
-            return next((job for job in page.jobs if job.tags and tag in job.tags), None)
+            return await self.find_by_idempotency_key(key, session_id=body.session_id)
 
         return await submit_exactly_once(
             create_once,
@@ -206,6 +207,112 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
             what="Scaleway job",
             sleep=client._sleep,
         )
+
+    async def submit(
+        self,
+        session_id: str,
+        circuits: str | QuantumProgram | Iterable[str | QuantumProgram],
+        *,
+        shots: int,
+        memory: bool = False,
+        platform: Platform | str | None = None,
+        backend_options: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        tags: Sequence[str] | None = None,
+        max_duration: float | timedelta | None = None,
+        project_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Run ``circuits`` with ``shots`` shots each in the session, as the official provider does.
+
+        The circuits (OpenQASM 2 or 3 text, or :class:`~qruntime_async.scaleway.payloads.
+        QuantumProgram` objects) become a computation model (``POST /models``, programs
+        compressed with zlib); the job then names that model and carries its parameters
+        (``{"shots": N, "options": {"memory": ...}}``) instead of a ``circuit``.
+        ``memory=True`` asks for per-shot readouts (:meth:`memory`). ``platform`` (a
+        :class:`Platform` or its backend name) fills the model's backend; by default it is the
+        session's platform, looked up once. The job itself is created exactly once, as with
+        :meth:`create`; a model left over from a retried submission is harmless.
+        """
+        v.resource_id("session_id", session_id)
+        parameters = job_parameters(shots, memory=memory)
+        if platform is None:
+            session = await self._client.sessions.get(session_id)
+            if not session.platform_id:
+                raise ValueError(f"session {session_id} names no platform; pass platform=...")
+            platform = await self._client.platforms.get(session.platform_id)
+        payload = model_payload(circuits, platform=platform, options=backend_options)
+        model = await self._client.models.create(payload, project_id=project_id)
+        return await self.create(
+            session_id,
+            name=name,
+            tags=tags,
+            max_duration=max_duration,
+            model_id=model.id,
+            parameters=parameters,
+            idempotency_key=idempotency_key,
+        )
+
+    async def find_by_idempotency_key(
+        self, idempotency_key: str, *, session_id: str | None = None
+    ) -> Job | None:
+        """The job submitted with ``idempotency_key`` (in ``session_id`` if given), or None.
+
+        Use it to recover a job whose :meth:`create`/:meth:`submit` was interrupted (cancelled,
+        or the process stopped) before its answer arrived: pass the key you gave the submission.
+        """
+        tag = idempotency_tag(idempotency_key)
+        filters: dict[str, Any] = {"tags": [tag], "page_size": 10}
+        if session_id is not None:
+            filters["session_id"] = v.resource_id("session_id", session_id)
+        else:
+            filters["project_id"] = self._client._project(None, what="finding a job")
+        page = await self._get("/jobs", params=filters, cast_to=ListJobsResponse)
+        # Only a job that really carries the key is ours, whatever the filter matched.
+        return next((job for job in page.jobs if job.tags and tag in job.tags), None)
+
+    async def final_result(self, job_id: str, *, max_bytes: int | None = None) -> str:
+        """The text of the job's latest result, fetched from its ``url`` when not inline.
+
+        A result served by ``url`` is downloaded without the Scaleway secret (it lives in object
+        storage, which must never see it), over https (or http to loopback), and at most
+        ``max_bytes`` long (default: the client's ``max_response_bytes``). A job without a
+        result raises :class:`~qruntime_async.errors.ResponseDecodeError`.
+        """
+        page = await self.results(job_id, order_by="created_at_desc", limit=1).first_page()
+        if not page.items:
+            raise ResponseDecodeError(
+                f"job {job_id} has no result (is it completed?)", expected="JobResult"
+            )
+        result = page.items[0]
+        if not must_fetch(result):
+            return result.result or ""
+        assert result.url is not None
+        url = check_url("result url", result.url)
+        return await self._client._request(
+            "GET",
+            "",
+            base_url=str(url),
+            authenticated=False,
+            cast_to=str,
+            max_bytes=max_bytes,
+        )
+
+    async def counts(
+        self, job_id: str, *, max_bytes: int | None = None
+    ) -> builtins.list[dict[str, int]]:
+        """Counts of each circuit of a finished job, keyed as qiskit's ``Result.get_counts()``.
+
+        Reads the latest result (see :meth:`final_result`): the program-result envelope (either
+        compression) or a bare qiskit ``Result`` document. Registers are separated by spaces.
+        """
+        return result_counts(await self.final_result(job_id, max_bytes=max_bytes))
+
+    async def memory(
+        self, job_id: str, *, max_bytes: int | None = None
+    ) -> builtins.list[builtins.list[str]]:
+        """Per-shot readouts of each circuit (jobs submitted with ``memory=True``)."""
+        return result_memory(await self.final_result(job_id, max_bytes=max_bytes))
 
     @staticmethod
     def _create_body(
@@ -223,7 +330,11 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         return CreateJobRequest(
             name=v.optional_str("name", name) or _default_job_name(),
             session_id=sid,
-            circuit=make_circuit(circuit, perceval_circuit=perceval_circuit),
+            circuit=(
+                None
+                if model_id is not None and circuit is None and perceval_circuit is None
+                else make_circuit(circuit, perceval_circuit=perceval_circuit)
+            ),
             tags=v.string_list("tags", tags) if tags is not None else None,
             max_duration=duration("max_duration", max_duration),
             model_id=v.resource_id("model_id", model_id) if model_id is not None else None,

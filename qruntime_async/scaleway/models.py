@@ -542,7 +542,8 @@ class CreateJobRequest(_Request, frozen=True):
 
     name: str
     session_id: str
-    circuit: JobCircuit
+    #: Absent when ``model_id`` names a computation model (what the official provider sends).
+    circuit: JobCircuit | None = None
     tags: list[str] | None = None
     max_duration: timedelta | None = None
     model_id: str | None = None

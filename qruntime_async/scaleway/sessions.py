@@ -23,6 +23,7 @@ from .models import (
     JobCircuit,
     ListSessionsOrderBy,
     ListSessionsResponse,
+    Platform,
     Session,
     SessionStatus,
     UpdateSessionRequest,
@@ -313,6 +314,7 @@ class SessionContext(SessionBlock):
         self._policy = policy
         #: The last state of the session seen by this handle.
         self.session: Session | None = None
+        self._platform: Platform | None = None
 
     _abort_action = "terminate"
 
@@ -351,9 +353,31 @@ class SessionContext(SessionBlock):
                 raise
             logger.debug("session %s: terminate answered %d", self._id, error.status)
 
-    async def submit(self, circuit: str | JobCircuit | None = None, **kwargs: Any) -> Job:
-        """Create a job in this session (same arguments as ``client.jobs.create``)."""
-        return await self._scw.jobs.create(self.id, circuit, **kwargs)
+    async def submit(
+        self,
+        circuit: str | JobCircuit | Sequence[str] | None = None,
+        *,
+        shots: int | None = None,
+        **kwargs: Any,
+    ) -> Job:
+        """Create a job in this session.
+
+        With ``shots``, the circuit (or a list of circuits) is sent as a computation model, as
+        the official provider does (same arguments as ``client.jobs.submit``; the session's
+        platform is looked up once per block). Without it, the job carries ``circuit`` itself
+        (same arguments as ``client.jobs.create``).
+        """
+        if shots is None:
+            if not (circuit is None or isinstance(circuit, (str, JobCircuit))):
+                raise TypeError("a list of circuits needs shots=... (it is sent as a model)")
+            return await self._scw.jobs.create(self.id, circuit, **kwargs)
+        if circuit is None or isinstance(circuit, JobCircuit):
+            raise TypeError("with shots=..., give OpenQASM text or a list of it")
+        if "platform" not in kwargs:
+            if self._platform is None:
+                self._platform = await self._scw.platforms.get(self.platform_id)
+            kwargs["platform"] = self._platform
+        return await self._scw.jobs.submit(self.id, circuit, shots=shots, **kwargs)
 
     def jobs(self, **kwargs: Any) -> AsyncPager[Job]:
         """The session's jobs (see ``client.jobs.list``)."""
