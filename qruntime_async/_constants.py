@@ -84,6 +84,9 @@ DEFAULT_WATCH_CONCURRENCY = 16
 
 # Leaving a session block: closing, cancelling or terminating the session gets this long.
 SESSION_CLEANUP_TIMEOUT = 30.0
+# Leaving a Scaleway session block normally: its jobs get this long to finish before the
+# session is terminated (which cancels what still runs).
+SESSION_DRAIN_TIMEOUT = 3600.0
 
 # Exactly-once submission: create requests at most, the settle window (seconds) over which
 # lookups must keep finding nothing before a job is created again, and lookups in that window.

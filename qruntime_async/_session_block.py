@@ -1,10 +1,15 @@
 """The ``async with client.session(...) as s:`` block shared by both services.
 
-Entering opens the session; leaving ends it: :meth:`SessionBlock._finish` on a normal exit,
-:meth:`SessionBlock._abort` when the block raised or was cancelled. Either runs shielded from
-cancellation and bounded by ``cleanup_timeout``, so a cancelled block still ends its session and
-a hanging server cannot hold the caller forever. A failure to end the session after an error in
-the block is logged, and the block's own error propagates.
+Entering opens the session. Leaving stops the block from taking new jobs, then:
+
+* on a normal exit, :meth:`SessionBlock._drain` lets the jobs submitted in the block finish
+  (bounded by ``drain_timeout``), then :meth:`SessionBlock._finish` ends the session gently;
+* when the block raised or was cancelled (also while draining), :meth:`SessionBlock._abort`
+  ends it at once, cancelling what still runs.
+
+Ending runs shielded from cancellation and bounded by ``cleanup_timeout``, so a cancelled block
+still ends its session and a hanging server cannot hold the caller forever. A failure to end the
+session after an error in the block is logged, and the block's own error propagates.
 """
 
 from __future__ import annotations
@@ -34,12 +39,28 @@ class SessionBlock:
     _abort_action = "end"
 
     def __init__(
-        self, client: BaseClient, *, cleanup_timeout: float = C.SESSION_CLEANUP_TIMEOUT
+        self,
+        client: BaseClient,
+        *,
+        cleanup_timeout: float = C.SESSION_CLEANUP_TIMEOUT,
+        drain_timeout: float | None = C.SESSION_DRAIN_TIMEOUT,
     ) -> None:
         self._client = client
         self._id: str | None = None
         self._entered = False
+        self._ended = False
         self.cleanup_timeout = cleanup_timeout
+        self.drain_timeout = drain_timeout
+
+    @property
+    def accepting_jobs(self) -> bool:
+        """True while the block runs: once it is left, :meth:`submit` is refused."""
+        return self._id is not None and not self._ended
+
+    def _check_open(self) -> str:
+        if self._ended:
+            raise RuntimeError(f"session {self._id} was ended with its block; open a new one")
+        return self.id
 
     @property
     def id(self) -> str:
@@ -72,9 +93,20 @@ class SessionBlock:
     async def _end(self, error: BaseException | None) -> None:
         if self._id is None:
             return
+        self._ended = True
         if self._client.closed:
             logger.warning("session %s left open: the client was closed inside the block", self._id)
             return
+        if error is None:
+            try:
+                await self._drain()
+            except BaseException as drain_error:
+                # Cancelled (or failed) while waiting for the jobs: end the session at once.
+                await self._stop(drain_error)
+                raise
+        await self._stop(error)
+
+    async def _stop(self, error: BaseException | None) -> None:
         with anyio.move_on_after(self.cleanup_timeout, shield=True) as scope:
             if error is None:
                 await self._finish()
@@ -102,6 +134,9 @@ class SessionBlock:
 
     async def _ready(self) -> None:
         """Wait until the session takes jobs (nothing to wait for by default)."""
+
+    async def _drain(self) -> None:
+        """Wait for the jobs submitted in the block (nothing to wait for by default)."""
 
     async def _finish(self) -> None:
         """End the session after a normal exit of the block."""

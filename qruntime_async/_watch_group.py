@@ -19,6 +19,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
@@ -70,7 +71,11 @@ class WatchEvent(Generic[R]):
 
 @dataclass
 class WatchStats:
-    """Counters of a :class:`WatchGroup`: ticks, requests made, events yielded."""
+    """Counters of a :class:`WatchGroup`: ticks, HTTP requests made, events yielded.
+
+    ``list_requests`` counts every page of every listing; ``single_requests`` the fetches of one
+    resource each.
+    """
 
     ticks: int = 0
     list_requests: int = 0
@@ -318,8 +323,9 @@ class WatchGroup(Generic[R]):
         singles = due
         if self._list_many is not None:
             watched = frozenset(self._entries)
-            self.stats.list_requests += 1
             listed = await self._list_many(watched)
+            # A listing of several pages is several requests.
+            self.stats.list_requests += getattr(listed, "requests", 1)
             for rid in watched:
                 snapshot = listed.get(rid, _UNSEEN)
                 if snapshot is not _UNSEEN:
@@ -394,6 +400,12 @@ class WatchGroup(Generic[R]):
         return events
 
 
+class Listed(dict[str, R]):
+    """What a listing found, by id, and how many HTTP requests (pages) it took."""
+
+    requests: int = 0
+
+
 def listing_lookup(
     make_pager: Callable[[], AsyncPager[R]], id_of: Callable[[R], str]
 ) -> Callable[[frozenset[str]], Awaitable[Mapping[str, R]]]:
@@ -405,14 +417,16 @@ def listing_lookup(
     """
 
     async def lookup(wanted: frozenset[str]) -> Mapping[str, R]:
-        found: dict[str, R] = {}
-        async with make_pager() as pager:
-            async for item in pager:
-                rid = id_of(item)
-                if rid in wanted:
-                    found[rid] = item
-                    if len(found) == len(wanted):
-                        break
+        found: Listed[R] = Listed()
+        async with make_pager() as pager, aclosing(pager.pages()) as pages:
+            async for page in pages:
+                found.requests += 1
+                for item in page.items:
+                    rid = id_of(item)
+                    if rid in wanted:
+                        found[rid] = item
+                if len(found) == len(wanted):
+                    break
         return found
 
     return lookup

@@ -852,3 +852,44 @@ def test_a_timedelta_timeout_is_stored_as_seconds() -> None:
     assert policy.timeout == 90.0
     assert policy.with_timeout(timedelta(minutes=2)).timeout == 120.0
     assert policy.delay(1, elapsed=89.9) == pytest.approx(0.1)
+
+
+# -- request accounting of listings -----------------------------------------------------------
+
+
+async def test_list_requests_counts_every_page_of_a_listing() -> None:
+    from qruntime_async._paging import AsyncPager
+    from qruntime_async._paging_schemes import OffsetPaging
+    from qruntime_async._watch_group import listing_lookup
+
+    class Snap(msgspec.Struct):
+        id: str
+        status: str
+
+    class Listing(msgspec.Struct):
+        jobs: list[Snap]
+        count: int
+
+    jobs = [Snap(id=f"j{i}", status="done") for i in range(25)]
+    fetched: list[dict[str, Any]] = []
+
+    async def fetch(params: dict[str, Any]) -> Listing:
+        fetched.append(params)
+        start, size = params["offset"], params["limit"]
+        return Listing(jobs=jobs[start : start + size], count=len(jobs))
+
+    def pager() -> AsyncPager[Snap]:
+        return AsyncPager(fetch, OffsetPaging(items=lambda p: p.jobs, page_size=10))
+
+    group: WatchGroup[Snap] = WatchGroup(
+        [job.id for job in jobs],
+        get_one=lambda rid: pytest.fail("every job is in the listing"),  # type: ignore[arg-type,return-value]
+        list_many=listing_lookup(pager, lambda job: job.id),
+        is_final=lambda job: job.status == "done",
+    )
+    async with group:
+        events = [event async for event in group]
+    assert len(events) == 25
+    assert len(fetched) == 3  # 25 jobs in pages of 10
+    assert group.stats.list_requests == 3
+    assert group.stats.single_requests == 0

@@ -841,6 +841,9 @@ async def test_session_block_waits_for_running_and_terminates_on_exit(
     api.on("GET", f"/sessions/{SESSION}", session("running"))
     api.on("POST", "/jobs", job())
     api.on("GET", "/jobs", {"total_count": 1, "jobs": [job()]})
+    # Leaving the block: the job is followed until it is final, only then is the session ended.
+    api.on("GET", "/jobs", {"total_count": 1, "jobs": [job(status="running")]})
+    api.on("GET", "/jobs", {"total_count": 1, "jobs": [job(status="completed")]})
     api.on("POST", f"/sessions/{SESSION}/terminate", session("stopping"))
 
     async with client.session(
@@ -860,8 +863,12 @@ async def test_session_block_waits_for_running_and_terminates_on_exit(
         ("GET", f"/qaas/v1alpha1/sessions/{SESSION}"),
         ("POST", "/qaas/v1alpha1/jobs"),
         ("GET", "/qaas/v1alpha1/jobs"),
+        ("GET", "/qaas/v1alpha1/jobs"),
+        ("GET", "/qaas/v1alpha1/jobs"),
         ("POST", f"/qaas/v1alpha1/sessions/{SESSION}/terminate"),
     ]
+    with pytest.raises(RuntimeError, match="ended with its block"):
+        await s.submit(QASM)
     assert api.calls[0].body == {
         "project_id": PROJECT,
         "platform_id": PLATFORM,
@@ -1050,6 +1057,7 @@ async def test_a_session_block_submits_models_and_looks_the_platform_up_once(
     api.on("GET", f"/platforms/{PLATFORM}", platform_doc())
     api.on("POST", "/models", {"id": MODEL}, repeat=True)
     api.on("POST", "/jobs", job(), repeat=True)
+    api.on("GET", "/jobs", {"total_count": 1, "jobs": [job(status="completed")]})
     api.on("POST", f"/sessions/{SESSION}/terminate", session("stopping"))
     async with client.session(platform_id=PLATFORM, policy=FAST_POLL) as s:
         await s.submit(BELL3, shots=100)
@@ -1133,3 +1141,36 @@ async def test_a_submission_can_be_recovered_by_its_key(
     assert found is not None
     assert found.id == JOB
     assert api.calls[0].query["tags"] == "qruntime-idempotency-key:k-123"
+
+
+async def test_leaving_a_block_on_an_error_terminates_at_once_without_waiting(
+    client: ScalewayQaaSClient, api: FakeAPI
+) -> None:
+    api.on("POST", "/sessions", session("running"))
+    api.on("GET", f"/sessions/{SESSION}", session("running"))
+    api.on("POST", "/jobs", job())
+    api.on("POST", f"/sessions/{SESSION}/terminate", session("stopping"))
+
+    async def block() -> None:
+        async with client.session(platform_id=PLATFORM, policy=FAST_POLL) as s:
+            await s.submit(QASM)
+            raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        await block()
+    assert ("GET", "/qaas/v1alpha1/jobs") not in api.paths()
+    assert api.paths()[-1] == ("POST", f"/qaas/v1alpha1/sessions/{SESSION}/terminate")
+
+
+async def test_a_drain_that_runs_out_of_time_terminates_the_session(
+    client: ScalewayQaaSClient, api: FakeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.on("POST", "/sessions", session("running"))
+    api.on("GET", f"/sessions/{SESSION}", session("running"))
+    api.on("POST", "/jobs", job())
+    api.on("GET", "/jobs", {"total_count": 1, "jobs": [job(status="running")]}, repeat=True)
+    api.on("POST", f"/sessions/{SESSION}/terminate", session("stopping"))
+    async with client.session(platform_id=PLATFORM, policy=FAST_POLL, drain_timeout=0.05) as s:
+        await s.submit(QASM)
+    assert api.paths()[-1] == ("POST", f"/qaas/v1alpha1/sessions/{SESSION}/terminate")
+    assert "still unfinished" in caplog.text

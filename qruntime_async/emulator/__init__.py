@@ -31,6 +31,15 @@ Behaviour worth knowing:
   Scaleway ``/jobs/{id}/results`` is an empty list until then. Result documents carry
   ``metadata.synthetic``: false when the distribution was computed (Qiskit Aer when importable,
   else a built-in statevector simulator for small circuits), true when made up from the seed.
+* IBM sampler results are plain JSON (``data.<creg>.samples`` hex per shot, ``num_bits``), or
+  the Qiskit-encoded ``PrimitiveResult`` when ``params.support_qiskit`` is true.
+  ``ibm_strict_isa=True`` refuses (400) circuits with gates outside the backend's
+  ``basis_gates``. IAM access tokens are JWT-shaped.
+* Scaleway jobs run either ``circuit.qiskit_circuit`` or the programs of their ``model_id``
+  (with ``parameters`` ``{"shots", "options": {"memory"}}``); ``result`` is the text of a
+  program-result envelope around a Qiskit ``Result`` document. Results over
+  ``scaleway_result_url_bytes`` are served by ``url`` from ``/_emulator/blobs/<id>``, which
+  refuses requests carrying ``X-Auth-Token``.
 * ``GET /runtime/backends`` answers ``{"devices": [{"name", "status", "qubits", ...}]}``.
 * Scaleway Session counts are JSON strings (``scaleway_uint64_as_string``); a
   ``deduplication_id`` returns the project's session with that id unless it is stopping or

@@ -28,7 +28,6 @@ __all__ = [
     "expectation_values",
     "find_qasm",
     "parse_qasm",
-    "qiskit_result_dict",
     "sample_circuit",
     "simulator_available",
     "synthetic_sample",
@@ -59,6 +58,14 @@ class Sample:
         return dict(self._joint)
 
     _joint: dict[str, int] = field(default_factory=dict)
+    #: Shots per outcome, an outcome being the bits of each register in declaration order.
+    outcomes: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def memory(self, seed: int) -> list[tuple[str, ...]]:
+        """One outcome per shot, in a seeded order (the counts do not say which shot came when)."""
+        shots = [key for key, n in self.outcomes.items() for _ in range(n)]
+        random.Random(seed).shuffle(shots)
+        return shots
 
 
 def _bits_of(circuit: Circuit, basis_state: int) -> dict[str, str]:
@@ -108,6 +115,7 @@ def _finish(
         num_qubits=circuit.qubits,
     )
     sample._joint = joint
+    sample.outcomes = {key: n for key, n in sorted(drawn.items()) if n}
     return sample
 
 
@@ -232,45 +240,6 @@ def expectation_values(
             values.append(sum(c * (2 * rng.random() - 1) for _, c in terms))
     stds = [0.0 if state is not None else round(0.01 + 0.02 * rng.random(), 6) for _ in values]
     return values, stds, state is None
-
-
-def qiskit_result_dict(
-    samples: Sequence[Sample], *, backend_name: str, job_id: str, synthetic: bool
-) -> dict[str, Any]:
-    """A document shaped like Qiskit's ``Result.to_dict()`` (counts keyed by hex values)."""
-    results: list[dict[str, Any]] = []
-    for i, s in enumerate(samples):
-        memory_slots = sum(size for _, size in s.registers)
-        hex_counts: dict[str, int] = {}
-        for key, n in s.joint_counts().items():
-            value = int(key.replace(" ", ""), 2) if key.replace(" ", "") else 0
-            hex_key = hex(value)
-            hex_counts[hex_key] = hex_counts.get(hex_key, 0) + n
-        results.append(
-            {
-                "shots": s.shots,
-                "success": True,
-                "status": "DONE",
-                "data": {"counts": hex_counts},
-                "header": {
-                    "name": f"circuit-{i}",
-                    "creg_sizes": [[name, size] for name, size in s.registers],
-                    "memory_slots": memory_slots,
-                    "n_qubits": s.num_qubits,
-                },
-                "metadata": {"method": s.method, "synthetic": s.synthetic},
-            }
-        )
-    return {
-        "backend_name": backend_name,
-        "backend_version": "emulator",
-        "job_id": job_id,
-        "qobj_id": job_id,
-        "success": True,
-        "status": "COMPLETED",
-        "results": results,
-        "metadata": {"synthetic": synthetic},
-    }
 
 
 def find_qasm(value: Any) -> list[str]:

@@ -51,6 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="job creations allowed per user per minute (default: unlimited)",
     )
     parser.add_argument(
+        "--strict-isa",
+        action="store_true",
+        help="refuse IBM circuits using gates outside the backend's basis gates (as IBM does)",
+    )
+    parser.add_argument(
         "--quiet", action="store_true", help="print only the listening URL, not the credentials"
     )
     _add_fault_arguments(parser.add_argument_group("fault injection (API paths only)"))
@@ -135,6 +140,7 @@ def config_from_args(ns: argparse.Namespace) -> EmulatorConfig:
         iam_token_lifetime=ns.iam_token_lifetime,
         ibm_error_style=ns.ibm_error_style,
         ibm_job_rate_limit=ns.ibm_job_rate_limit,
+        ibm_strict_isa=ns.strict_isa,
         faults=faults,
     )
     config.validate()

@@ -26,6 +26,10 @@ class Circuit:
     measures: list[tuple[int, str, int]] = field(default_factory=list)
     #: Why the statevector path cannot run this circuit (None: it can).
     unsupported: str | None = None
+    #: Every gate name applied (not ``measure``, ``reset``, ``barrier``, ``delay``).
+    gates: set[str] = field(default_factory=set)
+    #: Physical qubits (``$n``) mapped to dense simulator indices, in order of first use.
+    physical: dict[int, int] = field(default_factory=dict)
 
     @property
     def clbits(self) -> int:
@@ -118,65 +122,96 @@ CONTROLLED_GATES = {
     "cu1": "u1", "cphase": "p", "crx": "rx", "cry": "ry", "crz": "rz", "cu3": "u3",
     "csx": "sx",
 }  # fmt: skip
-OTHER_GATES = {"swap", "ccx", "toffoli", "cswap", "fredkin", "rzz", "rxx", "ryy"}
+OTHER_GATES = {"swap", "ccx", "toffoli", "cswap", "fredkin", "rzz", "rxx", "ryy", "ecr", "rzx"}
+KNOWN_GATES = ONE_QUBIT_GATES | set(CONTROLLED_GATES) | OTHER_GATES
+_GATE_DEF_RE = re.compile(r"\bgate\s+(\w+)[^{]*\{[^}]*\}")
+_PHYSICAL_RE = re.compile(r"\$(\d+)")
 _IGNORED = {"barrier", "delay", "opaque"}
 
 
-def parse_qasm(text: str) -> Circuit:
-    """Parse OpenQASM 2 (and the common subset of OpenQASM 3); CircuitError if unreadable."""
-    if not isinstance(text, str) or ("qreg" not in text and "qubit" not in text):
-        raise CircuitError("not an OpenQASM circuit")
+def _strip(text: str, circuit: Circuit) -> str:
+    """The text without comments and gate definitions (a definition of a gate the simulator
+    knows, such as the ``ecr`` Qiskit writes out, is replaced by the built-in one)."""
     body = re.sub(r"//[^\n]*", "", text)
     body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    for name in _GATE_DEF_RE.findall(body):
+        if name not in KNOWN_GATES:
+            circuit.unsupported = "custom gate definitions"
+    body = _GATE_DEF_RE.sub("", body)
+    for index in _PHYSICAL_RE.findall(body):
+        circuit.physical.setdefault(int(index), len(circuit.physical))
+    circuit.qubits = len(circuit.physical)
+    return body
+
+
+def parse_qasm(text: str) -> Circuit:
+    """Parse OpenQASM 2 and the OpenQASM 3 that IBM's guides and Qiskit write (physical qubits
+    ``$n``, ``qubit``/``bit`` declarations, ``c = measure q``); CircuitError if unreadable."""
+    if not isinstance(text, str) or not re.search(r"\bqreg\b|\bqubit\b|\$\d", text):
+        raise CircuitError("not an OpenQASM circuit")
     circuit = Circuit()
-    if re.search(r"\bgate\s+\w+", body):
-        circuit.unsupported = "custom gate definitions"
-        body = re.sub(r"\bgate\s+[^{]*\{[^}]*\}", "", body)
+    body = _strip(text, circuit)
     measured: set[int] = set()
+    touched: set[int] = set()
     for raw in body.split(";"):
         stmt = " ".join(raw.split())
-        if not stmt:
-            continue
-        head = stmt.split(" ", 1)[0]
-        if head in ("OPENQASM", "include", "input", "output", "defcalgrammar"):
-            continue
-        if head in ("qreg", "creg"):
-            m = re.match(r"^(?:qreg|creg)\s+(\w+)\s*\[\s*(\d+)\s*\]$", stmt)
-            if m is None:
-                raise CircuitError(f"bad declaration {stmt!r}")
-            _declare(circuit, head == "qreg", m.group(1), int(m.group(2)))
-            continue
-        m3 = re.match(r"^(qubit|bit)\s*(?:\[\s*(\d+)\s*\])?\s+(\w+)$", stmt)
-        if m3 is not None:
-            _declare(circuit, m3.group(1) == "qubit", m3.group(3), int(m3.group(2) or 1))
-            continue
-        if head == "measure" or "= measure" in stmt or "=measure" in stmt:
-            _parse_measure(circuit, stmt, measured)
-            continue
-        if head.startswith("if") or head == "reset" or head.startswith("for"):
-            circuit.unsupported = f"'{head}' statements"
-            continue
-        m = _GATE_RE.match(stmt)
-        if m is None:
-            raise CircuitError(f"cannot read {stmt!r}")
-        name, params_text, args_text = m.group(1), m.group(2), m.group(3)
-        if name in _IGNORED:
-            continue
-        params = tuple(_eval_expr(p) for p in _split_params(params_text or ""))
-        args = [a.strip() for a in args_text.split(",") if a.strip()]
-        if not args:
-            raise CircuitError(f"gate without operands: {stmt!r}")
-        targets = _broadcast(circuit, args)
-        if name not in ONE_QUBIT_GATES and name not in CONTROLLED_GATES and name not in OTHER_GATES:
-            circuit.unsupported = f"gate {name!r}"
-            continue
-        for qubits in targets:
-            if measured.intersection(qubits):
-                circuit.unsupported = "gates after a measurement"
-            circuit.ops.append((name, params, qubits))
+        if stmt:
+            _statement(circuit, stmt, measured, touched)
     if circuit.qubits == 0:
         raise CircuitError("the circuit declares no qubits")
     return circuit
+
+
+def _statement(circuit: Circuit, stmt: str, measured: set[int], touched: set[int]) -> None:
+    head = stmt.split(" ", 1)[0]
+    if head in ("OPENQASM", "include", "input", "output", "defcalgrammar"):
+        return
+    if head in ("qreg", "creg"):
+        m = re.match(r"^(?:qreg|creg)\s+(\w+)\s*\[\s*(\d+)\s*\]$", stmt)
+        if m is None:
+            raise CircuitError(f"bad declaration {stmt!r}")
+        _declare(circuit, head == "qreg", m.group(1), int(m.group(2)))
+        return
+    m3 = re.match(r"^(qubit|bit)\s*(?:\[\s*(\d+)\s*\])?\s+(\w+)$", stmt)
+    if m3 is not None:
+        _declare(circuit, m3.group(1) == "qubit", m3.group(3), int(m3.group(2) or 1))
+        return
+    if head == "measure" or re.search(r"=\s*measure\b", stmt):
+        _parse_measure(circuit, stmt, measured)
+        return
+    if head == "reset":
+        qubits = _qubit_list(circuit, stmt[5:].strip())
+        # a reset before any operation leaves |0>: only a later one needs a mixed state
+        if touched.intersection(qubits):
+            circuit.unsupported = "reset after operations"
+        return
+    if head.startswith(("if", "for", "while")):
+        circuit.unsupported = f"'{head}' statements"
+        return
+    _gate(circuit, stmt, measured, touched)
+
+
+def _gate(circuit: Circuit, stmt: str, measured: set[int], touched: set[int]) -> None:
+    m = _GATE_RE.match(stmt)
+    if m is None:
+        raise CircuitError(f"cannot read {stmt!r}")
+    name, params_text, args_text = m.group(1), m.group(2), m.group(3)
+    if name in _IGNORED:
+        return
+    params = tuple(_eval_expr(p) for p in _split_params(params_text or ""))
+    args = [a.strip() for a in args_text.split(",") if a.strip()]
+    if not args:
+        raise CircuitError(f"gate without operands: {stmt!r}")
+    targets = _broadcast(circuit, args)
+    circuit.gates.add(name)
+    if name not in KNOWN_GATES:
+        circuit.unsupported = f"gate {name!r}"
+        return
+    for qubits in targets:
+        if measured.intersection(qubits):
+            circuit.unsupported = "gates after a measurement"
+        touched.update(qubits)
+        circuit.ops.append((name, params, qubits))
 
 
 def _declare(circuit: Circuit, quantum: bool, name: str, size: int) -> None:
@@ -188,6 +223,8 @@ def _declare(circuit: Circuit, quantum: bool, name: str, size: int) -> None:
 
 
 def _qubit_list(circuit: Circuit, arg: str) -> list[int]:
+    if arg.startswith("$") and arg[1:].isdigit():
+        return [circuit.physical[int(arg[1:])]]
     m = _ARG_RE.match(arg)
     if m is None or m.group(1) not in circuit.qregs:
         raise CircuitError(f"unknown qubit {arg!r}")

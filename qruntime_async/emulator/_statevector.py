@@ -125,6 +125,9 @@ class State:
             elif name in ("rzz", "rxx", "ryy"):
                 self._need(name, qubits, 2)
                 self._two_axis(name, params, qubits)
+            elif name in ("ecr", "rzx"):
+                self._need(name, qubits, 2)
+                self._cross_resonance(name, params, qubits)
             else:
                 raise CircuitError(f"gate {name!r}")
 
@@ -132,6 +135,29 @@ class State:
     def _need(name: str, qubits: tuple[int, ...], n: int) -> None:
         if len(qubits) != n:
             raise CircuitError(f"gate {name!r} acts on {n} qubits")
+
+    def _rzx(self, theta: float, q0: int, q1: int) -> None:
+        """exp(-i theta/2 Z(q0) X(q1))."""
+        h, x = _matrix("h", ()), _matrix("x", ())
+        self.apply(h, q1)
+        self.apply(x, q1, (q0,))
+        self.apply(_matrix("rz", (theta,)), q1)
+        self.apply(x, q1, (q0,))
+        self.apply(h, q1)
+
+    def _cross_resonance(
+        self, name: str, params: tuple[float, ...], qubits: tuple[int, ...]
+    ) -> None:
+        q0, q1 = qubits
+        if name == "rzx":
+            if len(params) != 1:
+                raise CircuitError("gate 'rzx' takes 1 parameter")
+            self._rzx(params[0], q0, q1)
+            return
+        # ecr = rzx(pi/4); x on the first qubit; rzx(-pi/4), as Qiskit defines it
+        self._rzx(math.pi / 4, q0, q1)
+        self.apply(_matrix("x", ()), q0)
+        self._rzx(-math.pi / 4, q0, q1)
 
     def _two_axis(self, name: str, params: tuple[float, ...], qubits: tuple[int, ...]) -> None:
         if len(params) != 1:

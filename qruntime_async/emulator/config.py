@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ._fault_config import FaultConfig
+
 __all__ = [
     "DEFAULT_CONFIG",
     "EmulatorConfig",
@@ -143,6 +145,8 @@ class IbmBackend:
     max_shots: int = 100_000
     max_experiments: int = 300
     clops: int = 5000
+    #: The instruction set (ISA) circuits must use; Eagle devices use ``ecr``, Heron ``cz``.
+    basis_gates: tuple[str, ...] = ("ecr", "id", "rz", "sx", "x")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,93 +196,6 @@ class ScalewayPlatform:
     seconds_per_shot: float = 0.0002
 
 
-@dataclass(frozen=True, kw_only=True)
-class FaultConfig:
-    """Seeded fault injection on API paths (``/runtime``, ``/qaas``, ``/identity``).
-
-    Each API request draws once: with probability ``error_rate`` it gets one of
-    ``error_statuses``; then ``rate_limit_rate`` gives a 429 with ``Retry-After``;
-    ``disconnect_rate`` closes the connection after the headers and part of the body;
-    ``truncate_rate`` sends a complete response whose JSON body is cut short;
-    ``malformed_rate`` sends a complete response whose body is not JSON.
-    Latency is added independently: ``latency`` always, plus ``spike_latency`` with
-    probability ``spike_rate``. For methods that change state, ``after_action_rate`` is the
-    fraction of error/disconnect/truncate/malformed faults injected after the server acted
-    (the resource exists, but the answer is lost). ``methods`` and ``path_prefixes`` restrict
-    which requests can be faulted (prefixes are full paths, e.g. ``/runtime/jobs``);
-    ``max_faults`` stops injecting after that many faults.
-    """
-
-    error_rate: float = 0.0
-    error_statuses: tuple[int, ...] = (500, 502, 503)
-    rate_limit_rate: float = 0.0
-    retry_after: float = 1.0
-    disconnect_rate: float = 0.0
-    truncate_rate: float = 0.0
-    malformed_rate: float = 0.0
-    latency: float = 0.0
-    spike_rate: float = 0.0
-    spike_latency: float = 5.0
-    after_action_rate: float = 0.5
-    methods: tuple[str, ...] | None = None
-    path_prefixes: tuple[str, ...] | None = None
-    max_faults: int | None = None
-    seed: int | None = None
-
-    @property
-    def active(self) -> bool:
-        """True when any fault or latency can be injected."""
-        return (
-            self.error_rate > 0
-            or self.rate_limit_rate > 0
-            or self.disconnect_rate > 0
-            or self.truncate_rate > 0
-            or self.malformed_rate > 0
-            or self.latency > 0
-            or self.spike_rate > 0
-        ) and (self.max_faults is None or self.max_faults > 0)
-
-    def validate(self) -> None:
-        """Raise ValueError when a rate or duration is out of range."""
-        rates = {
-            "error_rate": self.error_rate,
-            "rate_limit_rate": self.rate_limit_rate,
-            "disconnect_rate": self.disconnect_rate,
-            "truncate_rate": self.truncate_rate,
-            "malformed_rate": self.malformed_rate,
-            "spike_rate": self.spike_rate,
-            "after_action_rate": self.after_action_rate,
-        }
-        for name, value in rates.items():
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
-        total = sum(
-            (
-                self.error_rate,
-                self.rate_limit_rate,
-                self.disconnect_rate,
-                self.truncate_rate,
-                self.malformed_rate,
-            )
-        )
-        if total > 1.0 + 1e-9:
-            raise ValueError(f"the fault rates add up to {total}, more than 1")
-        for name, value in (
-            ("latency", self.latency),
-            ("spike_latency", self.spike_latency),
-            ("retry_after", self.retry_after),
-        ):
-            if value < 0:
-                raise ValueError(f"{name} cannot be negative, got {value!r}")
-        if not self.error_statuses:
-            raise ValueError("error_statuses cannot be empty")
-        for status in self.error_statuses:
-            if not 500 <= status <= 599:
-                raise ValueError(f"error_statuses must be 5xx codes, got {status!r}")
-        if self.max_faults is not None and self.max_faults < 0:
-            raise ValueError("max_faults cannot be negative")
-
-
 IBM_BACKENDS: tuple[IbmBackend, ...] = (
     IbmBackend(name=IBM_BACKEND, num_qubits=127, processor_type="Eagle r3"),
     IbmBackend(name="ibm_kyiv", num_qubits=127, processor_type="Eagle r3", queue_seconds=6.0),
@@ -289,6 +206,7 @@ IBM_BACKENDS: tuple[IbmBackend, ...] = (
         queue_seconds=120.0,
         seconds_per_shot=0.0002,
         clops=210_000,
+        basis_gates=("cz", "id", "rz", "sx", "x"),
     ),
     IbmBackend(
         name="ibm_sherbrooke",
@@ -464,6 +382,9 @@ class EmulatorConfig:
     ibm_job_rate_limit: int | None = None
     #: Lifetime of IAM access tokens in real seconds.
     iam_token_lifetime: float = 3600.0
+    #: Refuse (400) circuits using gates outside the backend's ``basis_gates``, as the real
+    #: service does; off by default so quick demos can send ``h``/``cx`` circuits.
+    ibm_strict_isa: bool = False
 
     scaleway_projects: tuple[ScalewayProject, ...] = field(
         default_factory=_default_scaleway_projects
@@ -477,6 +398,10 @@ class EmulatorConfig:
     scaleway_default_max_duration: float = 1800.0
     scaleway_stop_seconds: float = 2.0
     scaleway_cancel_seconds: float = 1.0
+    #: Result serializations longer than this are zlib-compressed and base64-encoded.
+    scaleway_result_compress_bytes: int = 4096
+    #: Results longer than this are served by ``url`` instead of inline (None: always inline).
+    scaleway_result_url_bytes: int | None = 1_000_000
 
     #: Fraction of jobs (both providers) that end in failure, drawn from the seed.
     job_failure_rate: float = 0.0
@@ -494,6 +419,8 @@ class EmulatorConfig:
             raise ValueError("job_failure_rate must be between 0 and 1")
         if self.iam_token_lifetime < 0:
             raise ValueError("iam_token_lifetime cannot be negative")
+        if self.scaleway_result_compress_bytes < 0 or (self.scaleway_result_url_bytes or 0) < 0:
+            raise ValueError("result size thresholds cannot be negative")
         for limit in (
             self.ibm_workloads_default_limit,
             self.ibm_workloads_max_limit,

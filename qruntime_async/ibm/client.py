@@ -174,12 +174,15 @@ class IBMRuntimeClient(BaseClient):
         max_ttl: float | timedelta | None = None,
         instance: str | None = None,
         cancel_on_error: bool = True,
+        cleanup_timeout: float = C.SESSION_CLEANUP_TIMEOUT,
     ) -> SessionContext:
         """``async with client.session(backend=...) as s:`` opens a session for the block.
 
-        Submit with ``await s.submit("sampler", params=...)``. On exit the session is closed
-        gently (queued jobs still run); if the block raises, it is cancelled, unless
-        ``cancel_on_error=False``.
+        Submit with ``await s.submit("sampler", params=...)``. On a normal exit the block stops
+        taking jobs and the session is closed gently: it accepts no new jobs, and those
+        submitted still run. If the block raises or is cancelled, the session is cancelled with
+        its queued jobs, unless ``cancel_on_error=False``. Closing or cancelling gets
+        ``cleanup_timeout`` seconds, shielded from cancellation.
         """
         v.resource_id("backend", backend)
         if mode is not None:
@@ -195,4 +198,5 @@ class IBMRuntimeClient(BaseClient):
             max_ttl=max_ttl,
             instance=instance,
             cancel_on_error=cancel_on_error,
+            cleanup_timeout=cleanup_timeout,
         )

@@ -228,7 +228,7 @@ class SessionContext(SessionBlock):
         if self._instance is not None:
             kwargs.setdefault("instance", self._instance)
         return await self._ibm.jobs.submit(
-            program_id, params=params, session_id=self.id, **kwargs
+            program_id, params=params, session_id=self._check_open(), **kwargs
         )
 
     def jobs(self, **kwargs: Any) -> AsyncPager[Job]:

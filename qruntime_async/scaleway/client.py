@@ -146,14 +146,19 @@ class ScalewayQaaSClient(BaseClient):
         project_id: str | None = None,
         start_timeout: float | None = None,
         policy: PollPolicy | None = None,
+        drain_timeout: float | None = C.SESSION_DRAIN_TIMEOUT,
+        cleanup_timeout: float = C.SESSION_CLEANUP_TIMEOUT,
     ) -> SessionContext:
         """``async with client.session(platform_id=...) as s:`` runs a block in a session.
 
         On entry the session is created and waited for until it runs (``start_timeout``
-        seconds at most; ``policy`` is the :class:`~qruntime_async._polling.PollPolicy` of that
-        wait). Inside, ``await s.submit(circuit)`` creates jobs in it. On exit, also when the
-        block raises, the session is terminated. The other arguments are those of
-        ``client.sessions.create``.
+        seconds at most; ``policy`` is the :class:`~qruntime_async.PollPolicy` of that wait and
+        of the wait on exit). Inside, ``await s.submit(circuit, shots=...)`` creates jobs in it.
+        On a normal exit the block waits for the jobs it submitted to finish (at most
+        ``drain_timeout`` seconds; None: no bound), then terminates the session; when the block
+        raises or is cancelled it terminates the session at once, cancelling its jobs.
+        Terminating gets ``cleanup_timeout`` seconds, shielded from cancellation. The other
+        arguments are those of ``client.sessions.create``.
         """
         v.resource_id("platform_id", platform_id)
         create_kwargs: dict[str, Any] = {
@@ -175,6 +180,8 @@ class ScalewayQaaSClient(BaseClient):
             create_kwargs=create_kwargs,
             start_timeout=start_timeout,
             policy=policy,
+            drain_timeout=drain_timeout,
+            cleanup_timeout=cleanup_timeout,
         )
 
     # -- helpers shared by the resources -------------------------------------------------------

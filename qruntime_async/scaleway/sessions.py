@@ -14,7 +14,7 @@ from .._polling import PollPolicy, WatchGroup
 from .._resource import APIResource, Watchable
 from .._session_block import SessionBlock
 from .._submit import new_idempotency_key
-from ..errors import APIStatusError, SessionStoppedError
+from ..errors import APIStatusError, SessionStoppedError, WaitTimeoutError
 from .jobs import duration, parameters_text
 from .models import (
     BookingDemand,
@@ -291,8 +291,10 @@ class SessionContext(SessionBlock):
     """A running session used as ``async with client.session(platform_id=...) as s:``.
 
     Entering creates the session and waits until it runs. Jobs submitted with :meth:`submit`
-    run in it. Leaving the block terminates the session, also when the block raises or is
-    cancelled (a failure to terminate then is logged, and the block's own error propagates).
+    run in it. On a normal exit the block stops taking jobs, waits for the jobs submitted in it
+    to finish (``drain_timeout`` seconds at most; None: no bound), then terminates the session.
+    When the block raises or is cancelled, the session is terminated at once, which cancels its
+    jobs (a failure to terminate then is logged, and the block's own error propagates).
     Terminating is shielded from cancellation and bounded by ``cleanup_timeout`` seconds.
     """
 
@@ -305,8 +307,9 @@ class SessionContext(SessionBlock):
         start_timeout: float | None = None,
         policy: PollPolicy | None = None,
         cleanup_timeout: float = C.SESSION_CLEANUP_TIMEOUT,
+        drain_timeout: float | None = C.SESSION_DRAIN_TIMEOUT,
     ) -> None:
-        super().__init__(client, cleanup_timeout=cleanup_timeout)
+        super().__init__(client, cleanup_timeout=cleanup_timeout, drain_timeout=drain_timeout)
         self._scw = client
         self.platform_id = platform_id
         self._create_kwargs = dict(create_kwargs)
@@ -315,6 +318,7 @@ class SessionContext(SessionBlock):
         #: The last state of the session seen by this handle.
         self.session: Session | None = None
         self._platform: Platform | None = None
+        self._submitted: list[str] = []
 
     _abort_action = "terminate"
 
@@ -335,6 +339,25 @@ class SessionContext(SessionBlock):
         except SessionStoppedError as error:
             self.session = error.session
             raise
+
+    async def _drain(self) -> None:
+        if not self._submitted:
+            return
+        group = self._scw.jobs.watch_many(
+            self._submitted, session_id=self.id, timeout=self.drain_timeout, policy=self._policy
+        )
+        try:
+            async with group:
+                async for _ in group:
+                    pass
+        except WaitTimeoutError as error:
+            left = len(error.last) if isinstance(error.last, Mapping) else "some"
+            logger.warning(
+                "session %s: %s job(s) still unfinished after %g s; terminating cancels them",
+                self._id,
+                left,
+                self.drain_timeout,
+            )
 
     async def _finish(self) -> None:
         await self._terminate()
@@ -367,17 +390,22 @@ class SessionContext(SessionBlock):
         platform is looked up once per block). Without it, the job carries ``circuit`` itself
         (same arguments as ``client.jobs.create``).
         """
+        self._check_open()
         if shots is None:
             if not (circuit is None or isinstance(circuit, (str, JobCircuit))):
                 raise TypeError("a list of circuits needs shots=... (it is sent as a model)")
-            return await self._scw.jobs.create(self.id, circuit, **kwargs)
+            job = await self._scw.jobs.create(self._check_open(), circuit, **kwargs)
+            self._submitted.append(job.id)
+            return job
         if circuit is None or isinstance(circuit, JobCircuit):
             raise TypeError("with shots=..., give OpenQASM text or a list of it")
         if "platform" not in kwargs:
             if self._platform is None:
                 self._platform = await self._scw.platforms.get(self.platform_id)
             kwargs["platform"] = self._platform
-        return await self._scw.jobs.submit(self.id, circuit, shots=shots, **kwargs)
+        job = await self._scw.jobs.submit(self._check_open(), circuit, shots=shots, **kwargs)
+        self._submitted.append(job.id)
+        return job
 
     def jobs(self, **kwargs: Any) -> AsyncPager[Job]:
         """The session's jobs (see ``client.jobs.list``)."""

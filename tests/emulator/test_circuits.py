@@ -8,9 +8,9 @@ from qruntime_async.emulator._circuits import (
     CircuitError,
     expectation_values,
     parse_qasm,
-    qiskit_result_dict,
     sample_circuit,
 )
+from qruntime_async.emulator.scaleway.results import experiment
 
 from .conftest import BELL
 
@@ -37,9 +37,11 @@ def test_bit_order_and_registers_follow_qiskit() -> None:
     sample = sample_circuit(text, 10, seed=0)
     assert sample.counts == {"a": {"01": 10}, "b": {"1": 10}}
     assert sample.joint_counts() == {"1 01": 10}
-    doc = qiskit_result_dict([sample], backend_name="aer", job_id="j", synthetic=False)
-    assert doc["results"][0]["data"]["counts"] == {"0x5": 10}
-    assert doc["results"][0]["header"]["creg_sizes"] == [["a", 2], ["b", 1]]
+    assert sample.outcomes == {("01", "1"): 10}
+    assert sample.memory(0) == [("01", "1")] * 10
+    doc = experiment(sample, 0, memory=True, seed=0)
+    assert doc["data"] == {"counts": {"0x5": 10}, "memory": ["0x5"] * 10}
+    assert doc["header"]["creg_sizes"] == [["a", 2], ["b", 1]]
 
 
 def test_openqasm3_and_rotations() -> None:

@@ -154,7 +154,10 @@ async def test_job_lifecycle_results_and_circuit(api: Api, emu: Emulator) -> Non
     assert results["total_count"] == 1
     item = results["job_results"][0]
     assert item["job_id"] == job["id"]
-    result = msgspec.json.decode(item["result"])
+    envelope = msgspec.json.decode(item["result"])
+    assert envelope["serialization_format"] == 2
+    assert envelope["compression_format"] == 1
+    result = msgspec.json.decode(envelope["serialization"])
     counts = result["results"][0]["data"]["counts"]
     assert sum(counts.values()) == 500
     assert set(counts) <= {"0x0", "0x3"}

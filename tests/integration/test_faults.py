@@ -63,7 +63,9 @@ async def _scaleway_reads(client: ScalewayQaaSClient, job_ids: list[str], sessio
     assert len(await client.platforms.list(page_size=2).to_list()) == 4
     assert (await client.platforms.get(SCALEWAY_AER_PLATFORM_ID)).id == SCALEWAY_AER_PLATFORM_ID
     (result,) = await client.jobs.results(job_ids[0]).to_list()
-    assert result.result_json()["results"][0]["shots"] == 1024
+    assert result.job_id == job_ids[0]
+    (counts,) = await client.jobs.counts(job_ids[0])
+    assert sum(counts.values()) == 1024
 
 
 @pytest.mark.parametrize("kind", list(FAULTS))

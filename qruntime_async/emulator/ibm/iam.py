@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import time
 from typing import Any
@@ -13,6 +15,36 @@ from .._util import ApiError, json_response
 from ..config import IbmUser
 
 GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def access_token(user: IbmUser, issued: int, expires: int) -> str:
+    """A JWT-shaped access token as IBM Cloud IAM issues them (clients read ``exp``/``iat``
+    from its payload without checking the signature, which here is random bytes)."""
+    header = {"kid": "emulator-1", "alg": "RS256"}
+    payload = {
+        "iam_id": f"IBMid-{user.user_id}",
+        "id": f"IBMid-{user.user_id}",
+        "realmid": "IBMid",
+        "jti": secrets.token_hex(16),
+        "identifier": user.user_id,
+        "sub": user.user_id,
+        "sub_type": "Profile",
+        "account": {"valid": True, "bss": "emulator"},
+        "iat": issued,
+        "exp": expires,
+        "iss": "https://iam.cloud.ibm.com/identity",
+        "grant_type": GRANT_TYPE,
+        "scope": "ibm openid",
+        "client_id": "default",
+        "acr": 1,
+        "amr": ["pwd"],
+    }
+    parts = (json.dumps(header).encode(), json.dumps(payload).encode(), secrets.token_bytes(64))
+    return ".".join(_b64url(p) for p in parts)
 
 
 class Iam:
@@ -52,8 +84,8 @@ class Iam:
         if user is None:
             raise self._error("BXNIM0415E", "Provided API key could not be found.")
         lifetime = self.ctx.config.iam_token_lifetime
-        token = "emu-iam-" + secrets.token_urlsafe(24)
         now = time.time()
+        token = access_token(user, int(now), int(now + lifetime))
         self.tokens[token] = (user, now + lifetime)
         return {
             "access_token": token,

@@ -1,11 +1,17 @@
-"""IBM job result documents, computed from the submitted circuits (primitives v2 shape)."""
+"""IBM job result documents, computed from the submitted circuits (primitives v2).
+
+Jobs whose params carry ``"support_qiskit": true`` (what the official client sends) get the
+Qiskit-encoded document (:mod:`.encoded`); the others get the plain JSON of the REST guides:
+sampler registers as ``{"samples": ["0x3", ...], "num_bits": N}``, estimator ``evs``/``stds``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from .._circuits import expectation_values, sample_circuit
+from .._circuits import CircuitError, expectation_values, sample_circuit
+from .encoded import EstimatorOutcome, Outcome, SamplerOutcome, primitive_result
 from .state import IbmJob
 
 DEFAULT_SAMPLER_SHOTS = 4096
@@ -26,78 +32,111 @@ def pub_parts(program: str, pub: Any) -> tuple[Any, Any]:
     or ``[circuit, observables, params?, precision?]`` for the estimator."""
     if isinstance(pub, str):
         return pub, None
-    if isinstance(pub, dict):
+    if isinstance(pub, dict) and "__type__" not in pub:
         return pub.get("circuit"), pub.get("shots")
-    if isinstance(pub, list) and pub:
+    if isinstance(pub, (list, tuple)) and pub:
         if program == "estimator":
             return pub[0], None
         shots = pub[2] if len(pub) > 2 else None
         return pub[0], shots
+    if isinstance(pub, dict):
+        return pub, None
     return None, None
+
+
+def pub_items(params: dict[str, Any], shots: Any) -> list[Any]:
+    """The pubs of the params (``circuits`` of older programs read as sampler pubs)."""
+    if isinstance(params.get("pubs"), list):
+        return list(params["pubs"])
+    if "circuits" in params:
+        c = params["circuits"]
+        return [[x, None, shots] for x in (c if isinstance(c, list) else [c])]
+    return []
 
 
 def compute_result(job: IbmJob, seed_for: Callable[[int], int]) -> dict[str, Any]:
     """The result document of a Completed job (``seed_for(i)``: the seed of pub ``i``)."""
     params = job.params
     shots = default_shots(params, DEFAULT_SAMPLER_SHOTS)
-    items: list[Any]
-    if "pubs" in params and isinstance(params["pubs"], list):
-        items = list(params["pubs"])
-    elif "circuits" in params:
-        c = params["circuits"]
-        items = [[x, None, shots] for x in (c if isinstance(c, list) else [c])]
-    else:
-        items = []
-    results = [_pub_result(job.program_id, pub, shots, seed_for(i)) for i, pub in enumerate(items)]
-    return {
-        "results": results,
-        "metadata": {
-            "version": 2,
-            "backend": job.backend,
-            "job_id": job.id,
-            "synthetic": any(r["metadata"]["synthetic"] for r in results),
-            "execution": {"shots": job.shots, "circuits": job.circuits},
-        },
+    items = pub_items(params, shots)
+    outcomes = [_outcome(job.program_id, pub, shots, seed_for(i)) for i, pub in enumerate(items)]
+    metadata: dict[str, Any] = {
+        "version": 2,
+        "backend": job.backend,
+        "job_id": job.id,
+        "synthetic": any(o.metadata.get("synthetic") for o in outcomes),
     }
+    if params.get("support_qiskit") is True:
+        return primitive_result(outcomes, metadata)
+    return {"results": [plain_pub(o) for o in outcomes], "metadata": metadata}
 
 
-def _pub_result(program: str, pub: Any, default: Any, seed: int) -> dict[str, Any]:
+def plain_pub(outcome: Outcome) -> dict[str, Any]:
+    """A pub result as plain JSON."""
+    if isinstance(outcome, EstimatorOutcome):
+        return {
+            "data": {
+                "evs": _nest(outcome.evs, outcome.shape),
+                "stds": _nest(outcome.stds, outcome.shape),
+                "ensemble_standard_error": _nest(outcome.stds, outcome.shape),
+            },
+            "metadata": outcome.metadata,
+        }
+    data = {
+        name: {"samples": [hex(v) for v in values], "num_bits": width}
+        for name, width, values in outcome.registers
+    }
+    return {"data": data, "metadata": outcome.metadata}
+
+
+def _nest(flat: list[float], shape: tuple[int, ...]) -> Any:
+    if not shape:
+        return flat[0] if flat else 0.0
+    if len(shape) == 1:
+        return list(flat)
+    step = len(flat) // shape[0] if shape[0] else 0
+    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _outcome(program: str, pub: Any, default: Any, seed: int) -> Outcome:
     circuit, shots = pub_parts(program, pub)
     text = circuit if isinstance(circuit, str) else None
     shots = int(shots if shots is not None else default)
     if program == "estimator":
-        return _estimator_result(pub, text, shots, seed)
+        return _estimator(pub, text, shots, seed)
+    meta: dict[str, Any] = {"shots": shots, "circuit_metadata": {}}
     if text is None:
-        return {"data": {}, "metadata": {"shots": shots, "synthetic": True}}
+        # a QPY circuit (``support_qiskit``) cannot be read without Qiskit: made-up bits
+        return SamplerOutcome([], {**meta, "simulator": "synthetic", "synthetic": True})
     sample = sample_circuit(text, shots, seed)
-    data = {
-        name: {"counts": sample.counts[name], "num_bits": size} for name, size in sample.registers
-    }
-    return {
-        "data": data,
-        "metadata": {
-            "shots": shots,
-            "circuit_metadata": {},
-            "simulator": sample.method,
-            "synthetic": sample.synthetic,
-        },
-    }
+    memory = sample.memory(seed)
+    registers = [
+        (name, size, [int(shot[k], 2) if size else 0 for shot in memory])
+        for k, (name, size) in enumerate(sample.registers)
+    ]
+    meta.update(simulator=sample.method, synthetic=sample.synthetic)
+    return SamplerOutcome(registers, meta)
 
 
-def _estimator_result(pub: Any, text: str | None, shots: int, seed: int) -> dict[str, Any]:
-    observables = pub[1] if isinstance(pub, list) and len(pub) > 1 else []
-    obs_list = observables if isinstance(observables, list) else [observables]
+def _flatten(observables: Any) -> tuple[list[Any], tuple[int, ...]]:
+    """The observables in C order and their array shape (``()`` for a single one)."""
+    if not isinstance(observables, list):
+        return [observables], ()
+    if observables and all(isinstance(o, list) for o in observables):
+        parts = [_flatten(o) for o in observables]
+        inner = parts[0][1]
+        if any(p[1] != inner for p in parts):
+            raise CircuitError("observables must form a rectangular array")
+        return [x for p in parts for x in p[0]], (len(observables), *inner)
+    return list(observables), (len(observables),)
+
+
+def _estimator(pub: Any, text: str | None, shots: int, seed: int) -> EstimatorOutcome:
+    observables = pub[1] if isinstance(pub, (list, tuple)) and len(pub) > 1 else []
+    flat, shape = _flatten(observables)
     if text is None:
-        values = [0.0 for _ in obs_list]
-        stds = [0.0 for _ in obs_list]
-        synthetic = True
+        values, stds, synthetic = [0.0] * len(flat), [0.0] * len(flat), True
     else:
-        values, stds, synthetic = expectation_values(text, obs_list, seed)
-    scalar = not isinstance(observables, list)
-    return {
-        "data": {
-            "evs": values[0] if scalar and values else values,
-            "stds": stds[0] if scalar and stds else stds,
-        },
-        "metadata": {"shots": shots, "synthetic": synthetic},
-    }
+        values, stds, synthetic = expectation_values(text, flat, seed)
+    meta = {"shots": shots, "target_precision": 0.0, "circuit_metadata": {}}
+    return EstimatorOutcome(values, stds, shape, {**meta, "synthetic": synthetic})

@@ -27,7 +27,7 @@ from .state import (
     next_change,
     session_phase,
 )
-from .store import IbmStore, Placement
+from .store import IbmStore, Placement, isa_problem
 from .workloads import Page, page_of
 
 JSON = "application/json"
@@ -129,6 +129,10 @@ class IbmService:
             raise self.errors.invalid(f"Too many shots: at most {backend.max_shots} a circuit")
         if measure.circuits > backend.max_experiments:
             raise self.errors.invalid(f"Too many circuits: at most {backend.max_experiments}")
+        if self.ctx.config.ibm_strict_isa:
+            problem = isa_problem(measure.texts, backend.basis_gates)
+            if problem is not None:
+                raise self.errors.invalid(problem)
         self._check_rate(p)
         at = Placement(p.user.user_id, instance, backend, session, now)
         job = self.store.submit(req, at, measure)

@@ -237,3 +237,23 @@ def _invalid_circuit(texts: list[str]) -> str | None:
         except CircuitError as exc:
             return f"Invalid circuit in pub {i}: {exc}"
     return None
+
+
+def isa_problem(texts: list[str], basis: tuple[str, ...]) -> str | None:
+    """Why the circuits are not in the backend's instruction set (None: they are, or cannot be
+    read, which fails the job later)."""
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        try:
+            gates = parse_qasm(text).gates
+        except CircuitError:
+            continue
+        outside = sorted(gates.difference(basis))
+        if outside:
+            return (
+                f"The instruction {outside[0]} in pub {i} is not supported by the target "
+                f"device (basis gates: {', '.join(basis)}). Circuits must be transpiled to "
+                "the backend's instruction set architecture (ISA) before submission."
+            )
+    return None

@@ -73,7 +73,7 @@ class JobRequest:
 
     name: str
     session_id: str
-    #: ``perceval_circuit`` and ``qiskit_circuit``, exactly one of them set.
+    #: ``perceval_circuit`` and ``qiskit_circuit``: exactly one set, or none with a model.
     circuit: dict[str, str | None]
     tags: list[str] | None
     max_duration: float | None
@@ -185,8 +185,13 @@ def paging(q: Any, config: EmulatorConfig, order_values: set[str], default_order
 def _circuit(body: dict[str, Any], errors: dict[str, str]) -> dict[str, str | None]:
     circuit = body.get("circuit")
     kinds: dict[str, str | None] = {"perceval_circuit": None, "qiskit_circuit": None}
+    if circuit is None and isinstance(body.get("model_id"), str):
+        # the official clients send the programs as a model and no circuit
+        return kinds
     if not isinstance(circuit, dict):
-        errors["circuit"] = "required, an object with perceval_circuit or qiskit_circuit"
+        errors["circuit"] = (
+            "required without model_id, an object with perceval_circuit or qiskit_circuit"
+        )
         return kinds
     given = {k: v for k, v in circuit.items() if k in kinds and v is not None}
     if len(given) != 1 or not all(isinstance(v, str) and v for v in given.values()):

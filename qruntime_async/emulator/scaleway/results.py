@@ -1,24 +1,29 @@
-"""Scaleway job results: a Qiskit ``Result`` document for Qiskit circuits, made-up photon
-counts for Perceval circuits."""
+"""Scaleway job results.
+
+Qiskit programs answer with the text of a program-result envelope ``{"compression_format",
+"serialization_format": 2, "serialization"}`` (qio's ``QuantumProgramResult``) whose serialization
+is a document shaped like Qiskit's ``Result.to_dict()``: one experiment per program, counts (and
+per-shot ``memory`` when asked) keyed by hex values, the registers in ``header.creg_sizes``.
+Perceval circuits answer with made-up photon counts.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 import random
+import zlib
 from typing import Any
 
 import msgspec
 
-from .._circuits import (
-    Circuit,
-    CircuitError,
-    find_qasm,
-    qiskit_result_dict,
-    sample_circuit,
-    synthetic_sample,
-)
+from .._circuits import Circuit, CircuitError, Sample, find_qasm, sample_circuit, synthetic_sample
+from .programs import COMPRESSION_NONE, COMPRESSION_ZLIB_BASE64
 from .state import ScwJob
 
 DEFAULT_SHOTS = 1024
+#: ``serialization_format`` of a Qiskit ``Result`` document in a program-result envelope.
+QISKIT_RESULT_JSON = 2
 
 
 def qasm_texts(payload: str) -> list[str]:
@@ -61,29 +66,83 @@ def _opaque_circuit() -> Circuit:
     return Circuit(qubits=2, qregs={"q": (0, 2)}, cregs=[("c", 2)])
 
 
-def compute_result(job: ScwJob, seed: int) -> dict[str, Any]:
-    """The result document of a completed job."""
-    qiskit = job.circuit.get("qiskit_circuit")
-    if qiskit:
-        return _qiskit_result(job, qiskit, seed)
-    return _photonic_result(job.shots, seed)
-
-
-def _qiskit_result(job: ScwJob, payload: str, seed: int) -> dict[str, Any]:
+def compute_result(job: ScwJob, seed: int, compress_over: int) -> str:
+    """The ``result`` text of a completed job (envelopes over ``compress_over`` bytes are
+    compressed)."""
+    if job.photonic:
+        return json.dumps(_photonic_result(job.shots, seed), separators=(",", ":"))
     samples = []
-    for i, text in enumerate(qasm_texts(payload)):
+    for i, text in enumerate(job.programs):
         try:
             samples.append(sample_circuit(text, job.shots, seed + i))
         except CircuitError:
             samples.append(synthetic_sample(_opaque_circuit(), job.shots, random.Random(seed + i)))
     if not samples:
         samples.append(synthetic_sample(_opaque_circuit(), job.shots, random.Random(seed)))
-    return qiskit_result_dict(
-        samples,
-        backend_name=job.session.platform.backend_name,
-        job_id=job.id,
-        synthetic=any(s.synthetic for s in samples),
+    document = result_document(samples, job, seed)
+    return envelope(json.dumps(document, separators=(",", ":")), compress_over)
+
+
+def envelope(serialization: str, compress_over: int) -> str:
+    """The text of a program-result envelope around a Qiskit ``Result`` document."""
+    compression = COMPRESSION_NONE
+    if len(serialization) > compress_over:
+        compression = COMPRESSION_ZLIB_BASE64
+        serialization = base64.b64encode(zlib.compress(serialization.encode())).decode("ascii")
+    return json.dumps(
+        {
+            "compression_format": compression,
+            "serialization": serialization,
+            "serialization_format": QISKIT_RESULT_JSON,
+        }
     )
+
+
+def _joint_value(outcome: tuple[str, ...]) -> int:
+    """The integer of an outcome, the first register's bits lowest (Qiskit's memory slots)."""
+    return int("".join(reversed(outcome)) or "0", 2)
+
+
+def experiment(sample: Sample, index: int, memory: bool, seed: int) -> dict[str, Any]:
+    """One experiment of a ``Result`` document."""
+    counts: dict[str, int] = {}
+    for outcome, n in sample.outcomes.items():
+        key = hex(_joint_value(outcome))
+        counts[key] = counts.get(key, 0) + n
+    data: dict[str, Any] = {"counts": counts}
+    if memory:
+        data["memory"] = [hex(_joint_value(o)) for o in sample.memory(seed)]
+    return {
+        "shots": sample.shots,
+        "success": True,
+        "data": data,
+        "meas_level": 2,
+        "header": {
+            "name": f"circuit-{index}",
+            "creg_sizes": [[name, size] for name, size in sample.registers],
+            "memory_slots": sum(size for _, size in sample.registers),
+            "n_qubits": sample.num_qubits,
+        },
+        "status": "DONE",
+        "metadata": {"method": sample.method, "synthetic": sample.synthetic},
+    }
+
+
+def result_document(samples: list[Sample], job: ScwJob, seed: int) -> dict[str, Any]:
+    """A document shaped like Qiskit's ``Result.to_dict()``."""
+    platform = job.session.platform
+    return {
+        "backend_name": platform.backend_name,
+        "backend_version": platform.version,
+        "date": None,
+        "header": {},
+        "qobj_id": job.id,
+        "job_id": job.id,
+        "status": "COMPLETED",
+        "success": True,
+        "results": [experiment(s, i, job.memory, seed + i) for i, s in enumerate(samples)],
+        "metadata": {"synthetic": any(s.synthetic for s in samples)},
+    }
 
 
 def _photonic_result(shots: int, seed: int) -> dict[str, Any]:

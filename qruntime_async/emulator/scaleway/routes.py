@@ -11,7 +11,7 @@ from aiohttp import web
 
 from .._context import Context
 from .._store import seq_of
-from .._util import encode, json_response, multi_values, no_content, read_json_object, rfc3339_us
+from .._util import json_response, multi_values, no_content, read_json_object, rfc3339_us
 from ..config import ScalewayProject
 from . import parse, views
 from .errors import bad_body, denied, invalid, not_found, precondition, unauthenticated
@@ -31,6 +31,17 @@ from .store import ScalewayStore
 
 PREFIX = "/qaas/v1alpha1"
 JSON = "application/json"
+#: Large results are downloaded from here, standing in for the object storage of the service.
+BLOB_PREFIX = "/_emulator/blobs/"
+
+
+def _s3_error(status: int, code: str, message: str) -> web.Response:
+    """An error as object storage words it (XML, not the API's JSON)."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    )
+    return web.Response(status=status, text=body, content_type="application/xml")
 
 
 class ScalewayService:
@@ -85,6 +96,7 @@ class ScalewayService:
         r.add_post(p + "/models", self.create_model)
         r.add_get(p + "/models/{model_id}", self.get_model)
         r.add_get(p + "/applications", self.list_applications)
+        r.add_get(BLOB_PREFIX + "{blob_id}", self.download_result)
 
     # --- shared steps --------------------------------------------------------------------------
 
@@ -125,7 +137,7 @@ class ScalewayService:
 
     def _job_json(self, job: ScwJob, now: float) -> dict[str, Any]:
         st = job_state(job, now, self.timing)
-        result = self.store.result(job) if st.status == "completed" else None
+        result = self.store.inline_result(job) if st.status == "completed" else None
         return views.job_json(job, st, result)
 
     def _session_json(self, s: ScwSession, now: float) -> dict[str, Any]:
@@ -143,8 +155,7 @@ class ScalewayService:
         for job in jobs:
             if job.result is None and job_state(job, now, self.timing).status == "completed":
                 result = await asyncio.to_thread(self.store.compute, job)
-                if job.result is None:
-                    job.result = encode(result).decode()
+                self.store.keep_result(job, result)
 
     # --- jobs ----------------------------------------------------------------------------------
 
@@ -261,6 +272,21 @@ class ScalewayService:
         """``GET /jobs/{job_id}/circuit``."""
         return json_response(dict(self._job_of(request).circuit))
 
+    def _blob_url(self, request: web.Request, job: ScwJob) -> str | None:
+        if job.blob_id is None:
+            return None
+        return f"{request.url.origin()}{BLOB_PREFIX}{job.blob_id}"
+
+    async def download_result(self, request: web.Request) -> web.Response:
+        """A large result's text, as object storage serves it: never with the API secret."""
+        if "X-Auth-Token" in request.headers:
+            # object storage must never receive the Scaleway secret key
+            return _s3_error(403, "AccessDenied", "requests carrying X-Auth-Token are refused")
+        job = self.store.blobs.get(request.match_info["blob_id"])
+        if job is None or job.result is None or job.id not in self.store.jobs:
+            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+        return web.Response(text=job.result, content_type=JSON)
+
     async def job_results(self, request: web.Request) -> web.Response:
         """``GET /jobs/{job_id}/results``: the result once completed, else an empty list."""
         job = self._job_of(request)
@@ -273,8 +299,8 @@ class ScalewayService:
             results.append(
                 {
                     "job_id": job.id,
-                    "result": self.store.result(job),
-                    "url": None,
+                    "result": self.store.inline_result(job),
+                    "url": self._blob_url(request, job),
                     "created_at": rfc3339_us(st.ended),
                 }
             )

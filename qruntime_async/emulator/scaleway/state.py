@@ -72,7 +72,15 @@ class ScwJob:
     shots: int
     failure: str | None
     cancelled_at: float | None = None
+    #: The OpenQASM programs to run (from the circuit or the model); none for Perceval jobs.
+    programs: list[str] = field(default_factory=list)
+    photonic: bool = False
+    #: True when the per-shot memory was asked for.
+    memory: bool = False
+    #: The ``result`` text once computed.
     result: str | None = None
+    #: Id of the download route serving a result too large to inline (None: inlined).
+    blob_id: str | None = None
     cache: RenderCache | None = None
 
 

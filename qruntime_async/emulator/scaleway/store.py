@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from .._circuits import CircuitError, parse_qasm
 from .._context import Context
 from .._store import Store, oldest_first
-from .._util import encode
 from ..config import ScalewayPlatform, ScalewayProject
 from .errors import invalid, not_found
 from .parse import JobRequest, SessionRequest, uuid
+from .programs import Model, ModelError, read_model, read_parameters
 from .results import DEFAULT_SHOTS, compute_result, find_shots, qasm_texts
 from .state import (
     ENDING_SESSION,
@@ -39,6 +39,9 @@ class JobPlan:
     shots: int
     circuits: int
     failure: str | None
+    programs: list[str]
+    photonic: bool
+    memory: bool
 
 
 class ScalewayStore(Store):
@@ -54,12 +57,15 @@ class ScalewayStore(Store):
         self.sessions: dict[str, ScwSession] = {}
         self.jobs: dict[str, ScwJob] = {}
         self.models: dict[str, ScwModel] = {}
+        #: Results served by download id, as object storage would.
+        self.blobs: dict[str, ScwJob] = {}
 
     def reset(self) -> None:
         """Drop every session, job and model (creation numbers keep counting)."""
         self.sessions.clear()
         self.jobs.clear()
         self.models.clear()
+        self.blobs.clear()
 
     # --- look-ups ------------------------------------------------------------------------------
 
@@ -88,14 +94,31 @@ class ScalewayStore(Store):
     # --- results -------------------------------------------------------------------------------
 
     def result(self, job: ScwJob) -> str:
-        """The job's result distribution (computed on first use)."""
+        """The job's ``result`` text (computed on first use)."""
         if job.result is None:
-            job.result = encode(self.compute(job)).decode()
+            self.keep_result(job, self.compute(job))
+        assert job.result is not None
         return job.result
 
-    def compute(self, job: ScwJob) -> dict[str, Any]:
-        """The job's result document (slow: call it off the event loop)."""
-        return compute_result(job, self.ctx.result_seed(job.id))
+    def compute(self, job: ScwJob) -> str:
+        """The job's ``result`` text (slow: call it off the event loop)."""
+        cfg = self.ctx.config
+        return compute_result(job, self.ctx.result_seed(job.id), cfg.scaleway_result_compress_bytes)
+
+    def keep_result(self, job: ScwJob, text: str) -> None:
+        """Store a computed result; one too large to inline gets a download id."""
+        if job.result is not None:
+            return
+        job.result = text
+        limit = self.ctx.config.scaleway_result_url_bytes
+        if limit is not None and len(text) > limit:
+            job.blob_id = secrets.token_urlsafe(24)
+            self.blobs[job.blob_id] = job
+
+    def inline_result(self, job: ScwJob) -> str | None:
+        """The ``result`` as the job and its results show it (None when served by url)."""
+        text = self.result(job)
+        return None if job.blob_id is not None else text
 
     def missing_results(self, jobs: list[ScwJob], now: float) -> list[ScwJob]:
         """The completed jobs whose result is not computed yet."""
@@ -151,20 +174,31 @@ class ScalewayStore(Store):
     # --- jobs ----------------------------------------------------------------------------------
 
     def plan(self, req: JobRequest, platform: ScalewayPlatform) -> JobPlan:
-        """Shots and fate of a job; 400 when it asks for too many shots."""
+        """What the job runs, its shots and fate; 400 when it asks for too many shots."""
         kinds = req.circuit
-        qiskit = kinds["qiskit_circuit"]
-        shots = find_shots(req.parameters) or find_shots(qiskit) or DEFAULT_SHOTS
+        qiskit, perceval = kinds["qiskit_circuit"], kinds["perceval_circuit"]
+        params = read_parameters(req.parameters)
+        shots = params.shots or find_shots(req.parameters)
+        failure: str | None = None
+        if qiskit is None and perceval is None:
+            model = Model()
+            try:
+                model = read_model(self.models[req.model_id or ""].payload)
+            except (ModelError, KeyError) as exc:
+                failure = f"invalid computation model: {exc}"
+            programs, photonic = model.qasm, model.perceval > 0 and not model.qasm
+            shots = shots or model.shots
+            memory = model.memory if params.memory is None else params.memory
+        else:
+            programs, photonic = qasm_texts(qiskit or ""), perceval is not None
+            shots = shots or find_shots(qiskit)
+            memory = bool(params.memory)
+        shots = shots or DEFAULT_SHOTS
         if shots > platform.max_shot_count:
             raise invalid({"parameters": f"at most {platform.max_shot_count} shots"})
-        failure: str | None = None
-        if qiskit is not None and platform.technology == "photonic":
-            failure = f"platform {platform.name} cannot run Qiskit circuits"
-        elif kinds["perceval_circuit"] is not None and platform.technology != "photonic":
-            failure = f"platform {platform.name} cannot run Perceval circuits"
-        elif qiskit is not None:
-            failure = _invalid_circuit(qiskit)
-        return JobPlan(shots, max(1, len(qasm_texts(qiskit or ""))), failure)
+        if failure is None:
+            failure = _fate(platform, programs, photonic)
+        return JobPlan(shots, max(1, len(programs)), failure, programs, photonic, memory)
 
     def submit(self, req: JobRequest, session: ScwSession, plan: JobPlan, now: float) -> ScwJob:
         """Store a new job at the end of the session's queue (its fate drawn here)."""
@@ -190,6 +224,9 @@ class ScalewayStore(Store):
             parameters=req.parameters,
             shots=plan.shots,
             failure=failure,
+            programs=plan.programs,
+            photonic=plan.photonic,
+            memory=plan.memory,
         )
         self.jobs[job.id] = job
         session.jobs.append(job)
@@ -230,8 +267,13 @@ class ScalewayStore(Store):
         ]
 
 
-def _invalid_circuit(payload: str) -> str | None:
-    for text in qasm_texts(payload):
+def _fate(platform: ScalewayPlatform, programs: list[str], photonic: bool) -> str | None:
+    """Why the job will fail on this platform (None: it can run)."""
+    if not photonic and platform.technology == "photonic":
+        return f"platform {platform.name} cannot run Qiskit circuits"
+    if photonic and platform.technology != "photonic":
+        return f"platform {platform.name} cannot run Perceval circuits"
+    for text in programs:
         try:
             parse_qasm(text)
         except CircuitError as exc:
