@@ -2,9 +2,18 @@
 
 ``qruntime demo`` runs the demo workload against an in-process emulator; ``qruntime emulator``
 serves the emulator; ``qruntime ibm ...`` and ``qruntime scaleway ...`` talk to a service (the real
-one, or an emulator through ``--url``). ``--json`` prints machine-readable output.
+one, or an emulator through ``--url``). ``--json`` prints machine-readable output, and errors as
+one JSON object on stderr: ``{"error": {"type": ..., "message": ..., "status": ...}}``.
 
-Exit codes: 0 success, 1 API error (the message is printed, never a credential), 2 usage error.
+Exit codes:
+
+* 0 success;
+* 1 API error (the message is printed, never a credential), a watched job that ended without
+  completing (failed or cancelled) or was not final within ``--timeout``, or a demo in which not
+  every job ended;
+* 2 usage error: a bad command line, missing credentials, or an emulator port that cannot be
+  listened on;
+* 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -12,16 +21,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import msgspec
 
 from ._version import __version__
-from .errors import QRuntimeError
+from .errors import APIStatusError, QRuntimeError, WaitTimeoutError
 
 __all__ = ["main", "build_parser"]
 
@@ -32,6 +43,30 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """A bad command line that argparse itself could not catch."""
+
+
+class _CommandLineError(Exception):
+    """A bad command line found by argparse."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    # Raises instead of exiting, so that main() can print the error as text or as JSON.
+    def error(self, message: str) -> NoReturn:
+        raise _CommandLineError(self, message)
+
+
+# Environment variables the clients read credentials from (see IBMRuntimeClient and
+# ScalewayQaaSClient).
+_IBM_TOKEN_ENV = "QRUNTIME_IBM_TOKEN"
+_IBM_API_KEY_ENV = "QRUNTIME_IBM_API_KEY"
+_IBM_CRN_ENV = "QRUNTIME_IBM_SERVICE_CRN"
+_SCW_SECRET_KEY_ENV = "SCW_SECRET_KEY"
+_SCW_PROJECT_ID_ENV = "SCW_DEFAULT_PROJECT_ID"
 
 
 def _to_builtins(value: Any) -> Any:
@@ -152,19 +187,56 @@ def _print_report(report: Any, console: Any, out: TextIO) -> None:
 def _emulator(args: argparse.Namespace, out: TextIO) -> int:
     from .emulator import config_from_args, run_forever
 
-    run_forever(config_from_args(args), quiet=args.quiet)
+    config = config_from_args(args)
+    try:
+        run_forever(config, quiet=args.quiet)
+    except OSError as exc:
+        raise UsageError(_listen_error(exc, config.host, config.port)) from None
     return EXIT_OK
+
+
+_ADDRESS_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> str:
+    if exc.errno in _ADDRESS_IN_USE:
+        return (
+            f"port {port} on {host} is already in use "
+            "(choose another --port, or --port 0 for a free one)"
+        )
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {host} port {port}: {reason}"
 
 
 # -- IBM --------------------------------------------------------------------------------------
 def _ibm_client(args: argparse.Namespace) -> Any:
     from .ibm import IBMRuntimeClient
 
+    _check_ibm_credentials(args.token)
     # For the admin listing --instance may name a hub or group: it is not the client's project.
     instance = None if getattr(args, "admin", False) else args.instance
     return IBMRuntimeClient(
         token=args.token, instance=instance, base_url=args.url, max_retries=args.max_retries
     )
+
+
+def _check_ibm_credentials(token: str | None) -> None:
+    # The client's own messages name its keyword arguments; these name the options.
+    if token is not None:
+        if not token.strip():
+            raise UsageError("--token is empty")
+        return
+    if os.environ.get(_IBM_API_KEY_ENV):
+        if not os.environ.get(_IBM_CRN_ENV):
+            raise UsageError(
+                f"{_IBM_API_KEY_ENV} is set but {_IBM_CRN_ENV} is not (or pass --token)"
+            )
+        return
+    if not os.environ.get(_IBM_TOKEN_ENV):
+        raise UsageError(
+            f"no IBM credentials: pass --token or set {_IBM_TOKEN_ENV} "
+            f"(or {_IBM_API_KEY_ENV} and {_IBM_CRN_ENV})"
+        )
 
 
 async def _ibm_workloads_list(args: argparse.Namespace, out: TextIO) -> int:
@@ -202,29 +274,55 @@ async def _ibm_workloads_list(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-async def _stream(
-    events: AsyncIterator[Any], out: TextIO, as_json: bool, describe: Callable[[Any], str]
-) -> None:
-    async for snapshot in events:
-        if as_json:
-            out.write(msgspec.json.encode(_to_builtins(snapshot)).decode() + "\n")
-        else:
-            out.write(describe(snapshot) + "\n")
-        out.flush()
+async def _watch_job(
+    args: argparse.Namespace,
+    events: AsyncIterator[Any],
+    out: TextIO,
+    *,
+    describe: Callable[[Any], str],
+    status: Callable[[Any], str | None],
+    completed: Callable[[Any], bool],
+) -> int:
+    """Print each snapshot; exit 0 when the job completed, 1 when it failed or was cancelled."""
+    last: Any = None
+    try:
+        async for snapshot in events:
+            last = snapshot
+            if args.json:
+                out.write(msgspec.json.encode(_to_builtins(snapshot)).decode() + "\n")
+            else:
+                out.write(describe(snapshot) + "\n")
+            out.flush()
+    except WaitTimeoutError as exc:
+        seen = exc.last if exc.last is not None else last
+        raise WaitTimeoutError(
+            _still_message(args.job_id, None if seen is None else status(seen), args.timeout),
+            last=seen,
+            resource_id=exc.resource_id,
+        ) from None
+    return EXIT_OK if last is not None and completed(last) else EXIT_API_ERROR
+
+
+def _still_message(job_id: str, status: str | None, timeout: float | None) -> str:
+    after = "" if timeout is None else f" after {timeout:g} s"
+    if status is None:
+        return f"job {job_id}: no answer{after}"
+    return f"job {job_id} still {status}{after}"
 
 
 async def _ibm_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
     async with _ibm_client(args) as client:
-        await _stream(
+        return await _watch_job(
+            args,
             client.jobs.watch(args.job_id, timeout=args.timeout),
             out,
-            args.json,
-            lambda job: (
+            describe=lambda job: (
                 f"{job.id}  {job.status}"
                 + (f"  ({job.state.reason})" if job.state and job.state.reason else "")
             ),
+            status=lambda job: job.current_status,
+            completed=lambda job: bool(job.is_completed),
         )
-    return EXIT_OK
 
 
 async def _ibm_sessions_show(args: argparse.Namespace, out: TextIO) -> int:
@@ -244,6 +342,14 @@ async def _ibm_sessions_show(args: argparse.Namespace, out: TextIO) -> int:
 def _scaleway_client(args: argparse.Namespace) -> Any:
     from .scaleway import ScalewayQaaSClient
 
+    # The client's own messages name its keyword arguments; these name the options.
+    if args.secret_key is None:
+        if not os.environ.get(_SCW_SECRET_KEY_ENV):
+            raise UsageError(
+                f"no Scaleway credentials: pass --secret-key or set {_SCW_SECRET_KEY_ENV}"
+            )
+    elif not args.secret_key.strip():
+        raise UsageError("--secret-key is empty")
     return ScalewayQaaSClient(
         secret_key=args.secret_key,
         project_id=args.project_id,
@@ -254,6 +360,8 @@ def _scaleway_client(args: argparse.Namespace) -> Any:
 
 async def _scaleway_jobs_list(args: argparse.Namespace, out: TextIO) -> int:
     async with _scaleway_client(args) as client:
+        if args.session_id is None and client.project_id is None:
+            raise UsageError(f"give --session-id or --project-id (or set {_SCW_PROJECT_ID_ENV})")
         pager = client.jobs.list(
             session_id=args.session_id,
             project_id=args.project_id if args.session_id is None else None,
@@ -275,16 +383,17 @@ async def _scaleway_jobs_list(args: argparse.Namespace, out: TextIO) -> int:
 
 async def _scaleway_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
     async with _scaleway_client(args) as client:
-        await _stream(
+        return await _watch_job(
+            args,
             client.jobs.watch(args.job_id, timeout=args.timeout),
             out,
-            args.json,
-            lambda job: (
+            describe=lambda job: (
                 f"{job.id}  {job.status}"
                 + (f"  ({job.progress_message})" if job.progress_message else "")
             ),
+            status=lambda job: job.status,
+            completed=lambda job: bool(job.is_completed),
         )
-    return EXIT_OK
 
 
 def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -317,6 +426,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
+
+
 def _aware_datetime(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
@@ -330,29 +459,46 @@ def _aware_datetime(text: str) -> datetime:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument(
-        "--max-retries", type=int, default=None, help="retries per call (default: 3)"
+        "--json", action="store_true", help="print JSON for scripts (errors too, on stderr)"
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=_non_negative,
+        default=None,
+        help="retries of a call that failed for a transient reason (default: 3)",
     )
 
 
 def _add_ibm_credentials(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--token", help="API token (default: $QRUNTIME_IBM_TOKEN)")
+    parser.add_argument(
+        "--token",
+        help=f"API token (default: ${_IBM_TOKEN_ENV}; without --token, ${_IBM_API_KEY_ENV} "
+        f"with ${_IBM_CRN_ENV} are used first when set)",
+    )
     parser.add_argument("--instance", help="hub/group/project (default: $QRUNTIME_IBM_INSTANCE)")
     parser.add_argument("--url", help="API base URL (default: $QRUNTIME_IBM_URL or IBM's)")
     _add_common(parser)
 
 
 def _add_scaleway_credentials(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--secret-key", help="secret key (default: $SCW_SECRET_KEY)")
-    parser.add_argument("--project-id", help="project id (default: $SCW_DEFAULT_PROJECT_ID)")
+    parser.add_argument("--secret-key", help=f"secret key (default: ${_SCW_SECRET_KEY_ENV})")
+    parser.add_argument("--project-id", help=f"project id (default: ${_SCW_PROJECT_ID_ENV})")
     parser.add_argument("--url", help="API base URL (default: $SCW_API_URL or Scaleway's)")
     _add_common(parser)
 
 
+_WATCH_HELP = "print the job's state, then each change, until it is final"
+_WATCH_EXIT = (
+    "; exits 0 when it completed, 1 when it ended otherwise ({bad} or cancelled) or was not "
+    "final within --timeout"
+)
+_TIMEOUT_HELP = "give up after this many seconds (exit 1); default: wait until final"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``qruntime`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qruntime",
         description="Quantum runtime services from the command line (IBM Quantum Runtime, "
         "Scaleway QaaS), and a local emulator of both.",
@@ -386,14 +532,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wl_list = workloads.add_parser("list", help="list workloads")
     _add_ibm_credentials(wl_list)
-    wl_list.add_argument("--admin", action="store_true", help="every workload of --instance")
+    wl_list.add_argument(
+        "--admin",
+        action="store_true",
+        help="every user's workloads in --instance (required here: a hub, hub/group or "
+        "hub/group/project); needs a hub administrator's token",
+    )
     wl_list.add_argument("--user-id", help="with --admin: one user's workloads")
-    wl_list.add_argument("--backend")
+    wl_list.add_argument("--backend", help="only this backend's workloads")
     wl_list.add_argument("--search", help="filter by id or tag")
     wl_list.add_argument(
         "--status",
         action="append",
         choices=["pending", "in_progress", "completed", "canceled", "failed"],
+        help="repeat for several statuses",
     )
     wl_list.add_argument("--mode", choices=["job", "session", "batch"])
     wl_list.add_argument("--tag", action="append", help="repeat for several tags")
@@ -403,16 +555,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--created-after", type=_aware_datetime, help="ISO 8601 time with a zone, e.g. ...Z"
     )
     wl_list.add_argument("--created-before", type=_aware_datetime, help="ISO 8601 time with a zone")
-    wl_list.add_argument("--limit", type=_positive, default=50, help="at most this many")
+    wl_list.add_argument(
+        "--limit", type=_positive, default=50, help="at most this many (default 50)"
+    )
     wl_list.set_defaults(handler=_ibm_workloads_list)
 
     jobs = ibm.add_parser("jobs", help="jobs").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    job_watch = jobs.add_parser("watch", help="print each state change until the job is final")
+    job_watch = jobs.add_parser(
+        "watch", help=_WATCH_HELP, description=_WATCH_HELP + _WATCH_EXIT.format(bad="Failed")
+    )
     _add_ibm_credentials(job_watch)
     job_watch.add_argument("job_id")
-    job_watch.add_argument("--timeout", type=float, default=None, help="seconds")
+    job_watch.add_argument("--timeout", type=_seconds, default=None, help=_TIMEOUT_HELP)
     job_watch.set_defaults(handler=_ibm_jobs_watch)
 
     sessions = ibm.add_parser("sessions", help="sessions").add_subparsers(
@@ -431,15 +587,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scw_list = scw_jobs.add_parser("list", help="list the jobs of a session or project")
     _add_scaleway_credentials(scw_list)
-    scw_list.add_argument("--session-id")
-    scw_list.add_argument("--tag", action="append")
-    scw_list.add_argument("--order-by")
-    scw_list.add_argument("--limit", type=_positive, default=50)
+    scw_list.add_argument("--session-id", help="this session's jobs (instead of the project's)")
+    scw_list.add_argument("--tag", action="append", help="repeat for several tags")
+    scw_list.add_argument(
+        "--order-by", help="created_at_desc (default), created_at_asc, name_asc, status_asc, ..."
+    )
+    scw_list.add_argument(
+        "--limit", type=_positive, default=50, help="at most this many (default 50)"
+    )
     scw_list.set_defaults(handler=_scaleway_jobs_list)
-    scw_watch = scw_jobs.add_parser("watch", help="print each state change until final")
+    scw_watch = scw_jobs.add_parser(
+        "watch", help=_WATCH_HELP, description=_WATCH_HELP + _WATCH_EXIT.format(bad="error")
+    )
     _add_scaleway_credentials(scw_watch)
     scw_watch.add_argument("job_id")
-    scw_watch.add_argument("--timeout", type=float, default=None, help="seconds")
+    scw_watch.add_argument("--timeout", type=_seconds, default=None, help=_TIMEOUT_HELP)
     scw_watch.set_defaults(handler=_scaleway_jobs_watch)
     return parser
 
@@ -450,12 +612,22 @@ def main(
     """Run the command line; returns the exit code."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(argv)
+            args = parser.parse_args(words)
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    except _CommandLineError as exc:
+        if "--json" in words:
+            _print_error(err, True, "UsageError", exc.message, None, ())
+        else:
+            exc.parser.print_usage(err)
+            err.write(f"{exc.parser.prog}: error: {exc.message}\n")
+        return EXIT_USAGE
+    as_json = bool(getattr(args, "json", False))
+    secrets = _secrets(args)
     try:
         if getattr(args, "sync_handler", None) is not None:
             code: int = args.sync_handler(args, out)
@@ -463,14 +635,46 @@ def main(
         handler: Callable[[argparse.Namespace, TextIO], Coroutine[Any, Any, int]] = args.handler
         return asyncio.run(handler(args, out))
     except (UsageError, ValueError) as exc:
-        err.write(f"qruntime: error: {exc}\n")
+        _print_error(err, as_json, "UsageError", str(exc), None, secrets)
         return EXIT_USAGE
     except QRuntimeError as exc:
-        err.write(f"qruntime: {type(exc).__name__}: {exc}\n")
+        status = exc.status if isinstance(exc, APIStatusError) else None
+        _print_error(err, as_json, type(exc).__name__, str(exc), status, secrets)
         return EXIT_API_ERROR
     except KeyboardInterrupt:
-        err.write("qruntime: interrupted\n")
+        _print_error(err, as_json, "KeyboardInterrupt", "interrupted", None, ())
         return 130
+
+
+def _secrets(args: argparse.Namespace) -> tuple[str, ...]:
+    """The credentials this command may use: never printed, even inside a server's message."""
+    values = [getattr(args, "token", None), getattr(args, "secret_key", None)]
+    values += [os.environ.get(name) for name in (_IBM_TOKEN_ENV, _IBM_API_KEY_ENV)]
+    values.append(os.environ.get(_SCW_SECRET_KEY_ENV))
+    # Longest first, so that a credential containing another is hidden whole.
+    found = {value.strip() for value in values if value and len(value.strip()) >= 4}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _print_error(
+    err: TextIO,
+    as_json: bool,
+    kind: str,
+    message: str,
+    status: int | None,
+    secrets: Sequence[str],
+) -> None:
+    for secret in secrets:
+        message = message.replace(secret, "***")
+    if as_json:
+        payload = {"error": {"type": kind, "message": message, "status": status}}
+        err.write(json.dumps(payload) + "\n")
+    elif kind == "UsageError":
+        err.write(f"qruntime: error: {message}\n")
+    elif kind == "KeyboardInterrupt":
+        err.write(f"qruntime: {message}\n")
+    else:
+        err.write(f"qruntime: {kind}: {message}\n")
 
 
 def entry_point() -> None:

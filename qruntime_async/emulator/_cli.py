@@ -164,7 +164,7 @@ def banner(emu: Emulator) -> str:
         lines.append(f"  admin token     {c.ibm_admin_token}   (hub admin of {c.ibm_admin_hub})")
     if c.ibm_api_key:
         lines += [
-            f"  IAM URL         {emu.iam_url}/identity/token",
+            f"  IAM URL         {emu.iam_url}",
             f"  API key         {c.ibm_api_key}",
             f"  Service-CRN     {c.ibm_service_crn}",
         ]

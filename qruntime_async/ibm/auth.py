@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import _constants as C
 from .._codec import Model
 from .._secret import Secret, check_credential
+from ..errors import ResponseDecodeError
 
 if TYPE_CHECKING:
     from .._transport import BaseClient
@@ -152,7 +153,9 @@ class IAMAuth:
             cast_to=IAMToken,
         )
         if not answer.access_token:
-            raise ValueError("the IAM endpoint answered without an access token")
+            raise ResponseDecodeError(
+                "the IAM endpoint answered without an access token", expected="IAMToken"
+            )
         lifetime = answer.expires_in
         if lifetime is None and answer.expiration is not None:
             lifetime = answer.expiration - time.time()

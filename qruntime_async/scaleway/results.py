@@ -430,7 +430,8 @@ def result_counts(
 ) -> list[dict[str, int]]:
     """Counts of every experiment (one dict per circuit), keyed as Qiskit keys them.
 
-    ``source`` is as for :func:`read_result`.
+    ``source`` is as for :func:`read_result`. Where two readouts format alike (registers that
+    cover fewer bits than ``memory_slots``), their counts add up; Qiskit keeps only the last.
     """
     result, prefix = _read(source, max_size)
     return [

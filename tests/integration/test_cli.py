@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import queue
+import subprocess
+import sys
+import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import aiohttp
 import pytest
@@ -28,7 +33,16 @@ from qruntime_async.emulator import (
     Emulator,
 )
 
-from .conftest import BELL, FAST, SPEED, Control, ibm_for, sampler_params, scaleway_for
+from .conftest import (
+    BELL,
+    BROKEN_QASM,
+    FAST,
+    SPEED,
+    Control,
+    ibm_for,
+    sampler_params,
+    scaleway_for,
+)
 
 T = TypeVar("T")
 
@@ -219,7 +233,7 @@ def test_ibm_jobs_watch(qruntime_emulator: Emulator) -> None:
 
     sync(cancel())
     code, out, _ = run("ibm", "jobs", "watch", queued, *ibm_args(qruntime_emulator))
-    assert code == 0
+    assert code == 1
     assert out.splitlines() == [f"{queued}  Cancelled  (Cancelled by user)"]
 
 
@@ -342,3 +356,205 @@ def test_ibm_cloud_credentials_from_the_environment(
     assert code == 1
     assert out == ""
     assert "emu-ibm-cloud-apikey-revoked" not in err
+
+
+def test_ibm_jobs_watch_exit_code_follows_the_final_state(qruntime_emulator: Emulator) -> None:
+    async def failed_job() -> str:
+        async with ibm_for(qruntime_emulator) as client:
+            answer = await client.jobs.submit(
+                "sampler", backend=IBM_BACKEND, params=sampler_params(circuit=BROKEN_QASM)
+            )
+            await client.jobs.wait(answer.id, policy=FAST, timeout=10)
+            return answer.id
+
+    failed = sync(failed_job())
+    code, out, err = run("ibm", "jobs", "watch", failed, *ibm_args(qruntime_emulator))
+    assert code == 1, err
+    assert out.splitlines()[-1].startswith(f"{failed}  Failed")
+    assert err == ""
+
+    code, out, err = run("ibm", "jobs", "watch", failed, "--json", *ibm_args(qruntime_emulator))
+    assert code == 1
+    assert json.loads(out.splitlines()[-1])["status"] == "Failed"
+
+    done, _ = sync(_ibm_jobs(qruntime_emulator))
+    assert run("ibm", "jobs", "watch", done, *ibm_args(qruntime_emulator))[0] == 0
+
+
+def test_scaleway_jobs_watch_exit_code_follows_the_final_state(
+    qruntime_emulator: Emulator,
+) -> None:
+    async def jobs() -> tuple[str, str, str]:
+        async with scaleway_for(qruntime_emulator) as client:
+            session = await client.sessions.create(SCALEWAY_AER_PLATFORM_ID)
+            done = await client.jobs.create(session.id, BELL, name="done")
+            broken = await client.jobs.create(session.id, BROKEN_QASM, name="broken")
+            long = await client.jobs.create(
+                session.id, BELL, name="long", parameters={"shots": 1_000_000}
+            )
+            await client.jobs.cancel(long.id)
+            for job_id in (done.id, broken.id, long.id):
+                await client.jobs.wait(job_id, policy=FAST, timeout=10)
+            return done.id, broken.id, long.id
+
+    done, broken, cancelled = sync(jobs())
+    args = scw_args(qruntime_emulator)
+    code, out, err = run("scaleway", "jobs", "watch", done, *args)
+    assert (code, err) == (0, "")
+    code, out, err = run("scaleway", "jobs", "watch", broken, *args)
+    assert code == 1
+    assert out.split()[1] == "error"
+    assert err == ""
+    code, out, err = run("scaleway", "jobs", "watch", cancelled, "--json", *args)
+    assert code == 1
+    assert json.loads(out.splitlines()[-1])["status"] == "cancelled"
+
+
+def test_watch_timeout_names_the_last_status(qruntime_emulator: Emulator) -> None:
+    _, queued = sync(_ibm_jobs(qruntime_emulator, wait=False))
+
+    async def scaleway_job() -> str:
+        async with scaleway_for(qruntime_emulator) as client:
+            session = await client.sessions.create(SCALEWAY_AER_PLATFORM_ID)
+            return (await client.jobs.create(session.id, BELL, name="stuck")).id
+
+    stuck = sync(scaleway_job())
+    sync(set_speed(qruntime_emulator, 0))
+    try:
+        code, out, err = run(
+            "ibm", "jobs", "watch", queued, "--timeout", "0.3", *ibm_args(qruntime_emulator)
+        )
+        assert code == 1
+        assert err == f"qruntime: WaitTimeoutError: job {queued} still Queued after 0.3 s\n"
+
+        code, out, err = run(
+            "scaleway", "jobs", "watch", stuck, "--timeout", "0.3", "--json",
+            *scw_args(qruntime_emulator),
+        )  # fmt: skip
+        status = json.loads(out.splitlines()[-1])["status"]
+        assert code == 1
+        assert json.loads(err) == {
+            "error": {
+                "type": "WaitTimeoutError",
+                "message": f"job {stuck} still {status} after 0.3 s",
+                "status": None,
+            }
+        }
+    finally:
+        sync(set_speed(qruntime_emulator, SPEED))
+
+
+def test_json_errors_are_json(qruntime_emulator: Emulator) -> None:
+    missing = "cdoesnotexist0000000"
+    code, out, err = run("ibm", "jobs", "watch", missing, "--json", *ibm_args(qruntime_emulator))
+    assert (code, out) == (1, "")
+    error = json.loads(err)["error"]
+    assert error["type"] == "NotFoundError"
+    assert error["status"] == 404
+    assert missing in error["message"]
+
+    wrong = "5ca1e0a1-5ec4-4e7a-9b1c-00000000f00d"
+    code, out, err = run("scaleway", "jobs", "list", "--json", *scw_args(qruntime_emulator, wrong))
+    assert (code, out) == (1, "")
+    error = json.loads(err)["error"]
+    assert (error["type"], error["status"]) == ("AuthenticationError", 401)
+    assert wrong not in err
+
+    # Usage errors, whether argparse or the command finds them.
+    code, out, err = run(
+        "ibm", "workloads", "list", "--admin", "--json", *ibm_args(qruntime_emulator)
+    )
+    assert (code, out) == (2, "")
+    error = json.loads(err)["error"]
+    assert (error["type"], error["status"]) == ("UsageError", None)
+    assert "--instance" in error["message"]
+    code, out, err = run(
+        "ibm", "workloads", "list", "--limit", "0", "--json", *ibm_args(qruntime_emulator)
+    )
+    assert (code, out) == (2, "")
+    assert "--limit" in json.loads(err)["error"]["message"]
+
+
+def test_errors_never_show_a_credential(qruntime_emulator: Emulator) -> None:
+    # A token pasted where the job id goes comes back in the server's 404 message (the URL).
+    code, out, err = run("ibm", "jobs", "watch", IBM_TOKEN, "--json", *ibm_args(qruntime_emulator))
+    assert (code, out) == (1, "")
+    assert json.loads(err)["error"]["status"] == 404
+    assert IBM_TOKEN not in err
+    code, _, err = run("ibm", "jobs", "watch", IBM_TOKEN, *ibm_args(qruntime_emulator))
+    assert code == 1
+    assert "NotFoundError" in err
+    assert IBM_TOKEN not in err
+
+
+# -- the `qruntime emulator` command, as a process ----------------------------------------------
+QRUNTIME = [sys.executable, "-c", "from qruntime_async.cli import entry_point; entry_point()"]
+
+
+def _reader(stream: IO[str]) -> tuple[queue.Queue[str], threading.Thread]:
+    """A thread putting the lines of a child's output in a queue as they come."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return lines, thread
+
+
+def test_emulator_port_in_use_is_one_line(qruntime_emulator: Emulator) -> None:
+    port = qruntime_emulator.port
+    done = subprocess.run(
+        [*QRUNTIME, "emulator", "--host", "127.0.0.1", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"qruntime: error: port {port} on 127.0.0.1 is already in use "
+        "(choose another --port, or --port 0 for a free one)"
+    ]
+
+
+def test_emulator_banner_iam_url_is_what_the_client_takes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proc = subprocess.Popen(
+        [*QRUNTIME, "emulator", "--host", "127.0.0.1", "--port", "0", "--speed", str(SPEED)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    lines, reader = _reader(proc.stdout)
+    try:
+        banner: dict[str, str] = {}
+        line = ""
+        while not line.startswith("Press Ctrl-C"):
+            line = lines.get(timeout=30)
+            label, _, value = line.strip().partition("  ")
+            if value:
+                banner.setdefault(label, value.strip().split()[0])
+        monkeypatch.setenv("QRUNTIME_IBM_URL", banner["base URL"])
+        monkeypatch.setenv("QRUNTIME_IBM_IAM_URL", banner["IAM URL"])
+        monkeypatch.setenv("QRUNTIME_IBM_API_KEY", banner["API key"])
+        monkeypatch.setenv("QRUNTIME_IBM_SERVICE_CRN", banner["Service-CRN"])
+        code, out, err = run("ibm", "workloads", "list", "--json")
+        assert code == 0, err
+        assert json.loads(out) == []
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        reader.join(timeout=30)
+        proc.stdout.close()
+    if os.name == "posix":
+        assert proc.returncode == 0
