@@ -18,19 +18,29 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._polling import PollPolicy, WatchGroup
-from ._transport import RequestEvent
+from ._config import RequestEvent
+from ._poll_policy import PollPolicy
+from ._watch_group import WatchGroup
+from .ibm.pubs import sampler_params
 
 if TYPE_CHECKING:
     from .emulator import Emulator
     from .ibm import IBMRuntimeClient
     from .scaleway import ScalewayQaaSClient
 
-__all__ = ["DemoReport", "DemoProgress", "run_demo", "BELL_QASM"]
+__all__ = ["DemoReport", "DemoProgress", "run_demo", "BELL_QASM", "ISA_BELL_QASM"]
 
+#: A Bell pair in OpenQASM 3 (for Scaleway, sent as a computation model).
 BELL_QASM = (
-    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
-    "h q[0];\ncx q[0],q[1];\nmeasure q[0] -> c[0];\nmeasure q[1] -> c[1];\n"
+    'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\n'
+    "h q[0];\ncx q[0], q[1];\nc = measure q;\n"
+)
+#: The same pair on an IBM Eagle's instruction set (ecr, rz, sx, x) and physical qubits, as
+#: qiskit's transpiler writes it: IBM runs circuits already transpiled to the backend.
+ISA_BELL_QASM = (
+    'OPENQASM 3.0;\ninclude "stdgates.inc";\nbit[2] meas;\n'
+    "rz(pi/2) $0;\nsx $0;\nrz(-pi) $1;\nsx $1;\nrz(-pi) $1;\necr $0, $1;\nx $0;\n"
+    "meas[0] = measure $0;\nmeas[1] = measure $1;\n"
 )
 
 #: How often the demo polls: fast enough to notice changes promptly on the emulator.
@@ -271,7 +281,7 @@ async def _ibm_part(
         async def submit(index: int) -> str:
             answer = await session.submit(
                 "sampler",
-                params={"pubs": [[BELL_QASM, None, shots]], "version": 2},
+                params=sampler_params([ISA_BELL_QASM], shots=shots),
                 tags=["demo", f"demo-{index}"],
             )
             return answer.id
@@ -290,9 +300,7 @@ async def _scaleway_part(
         group = session.watch_jobs(policy=DEMO_POLL_POLICY, expect_more=True)
 
         async def submit(index: int) -> str:
-            job = await session.submit(
-                BELL_QASM, name=f"demo-{index}", tags=["demo"], parameters={"shots": shots}
-            )
+            job = await session.submit(BELL_QASM, shots=shots, name=f"demo-{index}", tags=["demo"])
             return job.id
 
         async def follow() -> None:

@@ -347,10 +347,10 @@ BAD_CALLS: list[tuple[str, Callable[[Any], Any], type[Exception], str]] = [
     ("jobs limit -1", lambda c: c.jobs.list(limit=-1), ValueError, "limit"),
     ("jobs limit float", lambda c: c.jobs.list(limit=2.5), TypeError, "limit"),
     (
-        "jobs sort",
-        lambda c: c.jobs.list(sort="newest"),
+        "jobs order",
+        lambda c: c.jobs.list(order="newest"),  # type: ignore[arg-type]
         ValueError,
-        "sort must be one of ASC, DESC",
+        "order must be one of asc, desc",
     ),
     ("jobs naive", lambda c: c.jobs.list(created_after=NAIVE), ValueError, "created_after"),
     (
@@ -645,7 +645,7 @@ async def test_job_list_sends_every_filter(client: IBMRuntimeClient, api: FakeAP
         session_id="s1",
         created_after=datetime(2024, 7, 4, 16, 13, 56, 562000, tzinfo=timezone.utc),
         created_before=datetime(2024, 7, 5, 2, 0, tzinfo=paris),
-        sort="desc",
+        order="desc",
         exclude_params=True,
         page_size=10,
     ).to_list()

@@ -39,9 +39,9 @@ __all__ = ["Jobs", "job_hint", "job_is_final"]
 
 logger = logging.getLogger("qruntime_async")
 
-#: How ``GET /jobs`` sorts by creation time (the wire wants upper case; any case is accepted).
-JobSort = Literal["ASC", "DESC", "asc", "desc"]
-_SORTS = frozenset({"ASC", "DESC"})
+#: Creation-time order, the same words as for workloads (the wire wants ``ASC``/``DESC``).
+Order = Literal["asc", "desc"]
+_ORDERS = {"asc": "ASC", "desc": "DESC"}
 _LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 # A change of either is news: the reason and reason code live in ``state``.
 _WATCH_FIELDS = ("status", "state")
@@ -240,7 +240,7 @@ class Jobs(APIResource["IBMRuntimeClient"]):
         session_id: str | None = None,
         created_after: datetime | None = None,
         created_before: datetime | None = None,
-        sort: JobSort | None = None,
+        order: Order | None = None,
         exclude_params: bool | None = None,
         page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
@@ -248,7 +248,8 @@ class Jobs(APIResource["IBMRuntimeClient"]):
         read_ahead: bool = False,
     ) -> AsyncPager[Job]:
         """``GET /jobs``: your jobs, filtered, offset-paged (``page_size`` per request, at most
-        200). ``sort`` (``"asc"`` or ``"desc"``, any case) orders them by creation time."""
+        200). ``order`` (``"asc"`` or ``"desc"``, as for workloads) orders them by creation
+        time; the server's default is newest first."""
         filters: dict[str, Any] = {
             "backend": v.optional_str("backend", backend),
             "pending": _optional_bool("pending", pending),
@@ -263,8 +264,8 @@ class Jobs(APIResource["IBMRuntimeClient"]):
             filters["created_after"] = v.aware_datetime("created_after", created_after)
         if created_before is not None:
             filters["created_before"] = v.aware_datetime("created_before", created_before)
-        if sort is not None:
-            filters["sort"] = v.choice("sort", _upper(sort), _SORTS)
+        if order is not None:
+            filters["sort"] = _ORDERS[v.choice("order", order, _ORDERS)]
         return self._list(
             "/jobs",
             JobsPage,

@@ -259,7 +259,7 @@ async def test_list_filters(ibm_client: IBMRuntimeClient) -> None:
         return [job.id async for job in ibm_client.jobs.list(**filters)]  # type: ignore[arg-type]
 
     assert await ids() == [third.id, second.id, first.id]
-    assert await ids(sort="asc") == [first.id, second.id, third.id]
+    assert await ids(order="asc") == [first.id, second.id, third.id]
     assert await ids(backend=OTHER_BACKEND) == [second.id]
     assert await ids(program="sampler") == [third.id, first.id]
     assert await ids(tags=["red"]) == [second.id, first.id]
@@ -272,7 +272,7 @@ async def test_list_filters(ibm_client: IBMRuntimeClient) -> None:
 
     created = (await ibm_client.jobs.get(second.id)).created
     assert created is not None
-    assert await ids(created_after=created, sort="ASC") == [second.id, third.id]
+    assert await ids(created_after=created, order="asc") == [second.id, third.id]
     assert await ids(created_before=created) == [second.id, first.id]
     future = datetime.now(timezone.utc) + timedelta(days=365)
     assert await ids(created_after=future) == []
