@@ -13,6 +13,8 @@ pytest_plugins = ["pytester"]
 # included) they are left out and every other test runs.
 _AIORESPONSES_MODULES = [
     "test_ibm_client.py",
+    "test_ibm_iam.py",
+    "test_ibm_watch.py",
     "test_reliability.py",
     "test_scaleway_client.py",
     "test_transport.py",

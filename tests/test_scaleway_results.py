@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qruntime_async.errors import ResponseDecodeError
-from qruntime_async.scaleway import results as results_module
+from qruntime_async.scaleway import _result_keys
 from qruntime_async.scaleway.models import JobResult
 from qruntime_async.scaleway.payloads import CompressionFormat, compress_text
 from qruntime_async.scaleway.results import (
@@ -422,7 +422,7 @@ def test_result_decompression_is_capped() -> None:
 
 
 def test_formatted_output_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(results_module, "_MAX_FORMATTED_CHARS", 1000)
+    monkeypatch.setattr(_result_keys, "_MAX_FORMATTED_CHARS", 1000)
     counts = {hex(i): 1 for i in range(200)}
 
     with pytest.raises(ResponseDecodeError, match="too large") as caught:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import builtins
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
-
-import msgspec
 
 from .. import _constants as C
 from .. import _validate as v
@@ -21,10 +18,11 @@ from .._submit import (
     submission_slot,
     submit_exactly_once,
 )
-from .._url import check_url
-from ..errors import ResponseDecodeError
+from ._job_inputs import create_body, make_circuit
+from ._job_inputs import duration as duration
+from ._job_inputs import parameters_text as parameters_text
+from ._job_results import final_result_text
 from .models import (
-    CreateJobRequest,
     Job,
     JobCircuit,
     JobResult,
@@ -34,10 +32,9 @@ from .models import (
     ListJobsResponse,
     Platform,
     UpdateJobRequest,
-    encode_parameters,
 )
 from .payloads import QuantumProgram, job_parameters, model_payload
-from .results import must_fetch, result_counts, result_memory
+from .results import result_counts, result_memory
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -63,79 +60,11 @@ JobOrder = Literal[
 ResultOrder = Literal["created_at_asc", "created_at_desc"]
 _JOB_ORDERS = frozenset(o.value for o in ListJobsOrderBy)
 _RESULT_ORDERS = frozenset(o.value for o in ListJobResultsOrderBy)
-_PERCEVAL_PREFIX = ":PCVL:"
 
 
 def job_is_final(job: Job) -> bool:
     """Completed, error or cancelled (``cancelling`` is not final: the job may still finish)."""
     return job.is_final
-
-
-def _default_job_name() -> str:
-    return f"qjob-{secrets.token_hex(4)}"
-
-
-def make_circuit(
-    circuit: str | JobCircuit | None = None, *, perceval_circuit: str | None = None
-) -> JobCircuit:
-    """The ``circuit`` object of a job: exactly one serialisation.
-
-    A string is OpenQASM text (``qiskit_circuit``), unless it is a Perceval payload (it starts
-    with ``:PCVL:``); ``perceval_circuit=`` names a Perceval payload explicitly; a
-    :class:`JobCircuit` is taken as it is.
-    """
-    if (circuit is None) == (perceval_circuit is None):
-        raise ValueError(
-            "give exactly one of circuit (OpenQASM text or JobCircuit) or perceval_circuit"
-        )
-    if perceval_circuit is not None:
-        if not isinstance(perceval_circuit, str) or not perceval_circuit.strip():
-            raise ValueError("perceval_circuit must be a non-empty string")
-        return JobCircuit(perceval_circuit=perceval_circuit)
-    if isinstance(circuit, JobCircuit):
-        chosen = [c for c in (circuit.qiskit_circuit, circuit.perceval_circuit) if c]
-        if len(chosen) != 1:
-            raise ValueError(
-                "a JobCircuit must set exactly one of qiskit_circuit or perceval_circuit"
-            )
-        return circuit
-    if not isinstance(circuit, str):
-        raise TypeError(
-            f"circuit must be OpenQASM text (str) or a JobCircuit, got {type(circuit).__name__}"
-        )
-    if not circuit.strip():
-        raise ValueError("circuit must not be empty")
-    if circuit.startswith(_PERCEVAL_PREFIX):
-        return JobCircuit(perceval_circuit=circuit)
-    return JobCircuit(qiskit_circuit=circuit)
-
-
-def parameters_text(name: str, parameters: Mapping[str, Any] | str | None) -> str | None:
-    """Execution parameters as the JSON string the API carries (a mapping is serialised)."""
-    if parameters is None:
-        return None
-    if isinstance(parameters, str):
-        try:
-            msgspec.json.decode(parameters)
-        except msgspec.DecodeError:
-            raise ValueError(f"{name} given as a string must be JSON text") from None
-        return parameters
-    if not isinstance(parameters, Mapping):
-        raise TypeError(f"{name} must be a mapping (or JSON text), got {type(parameters).__name__}")
-    try:
-        return encode_parameters(parameters)
-    except (TypeError, msgspec.EncodeError) as exc:
-        raise TypeError(f"{name} cannot be serialised as JSON: {exc}") from None
-
-
-def duration(name: str, value: float | timedelta | None) -> timedelta | None:
-    """None, or a positive number of seconds / timedelta as a timedelta."""
-    if value is None:
-        return None
-    if isinstance(value, timedelta):
-        v.seconds(name, value)
-        return value
-    return timedelta(seconds=v.seconds(name, value))
 
 
 class Jobs(APIResource["ScalewayQaaSClient"]):
@@ -180,7 +109,7 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         """
         key = idempotency_key if idempotency_key is not None else new_idempotency_key()
         tag = idempotency_tag(key)
-        body = self._create_body(
+        body = create_body(
             session_id,
             circuit,
             perceval_circuit=perceval_circuit,
@@ -279,24 +208,7 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         ``max_bytes`` long (default: the client's ``max_response_bytes``). A job without a
         result raises :class:`~qruntime_async.errors.ResponseDecodeError`.
         """
-        page = await self.results(job_id, order_by="created_at_desc", limit=1).first_page()
-        if not page.items:
-            raise ResponseDecodeError(
-                f"job {job_id} has no result (is it completed?)", expected="JobResult"
-            )
-        result = page.items[0]
-        if not must_fetch(result):
-            return result.result or ""
-        assert result.url is not None
-        url = check_url("result url", result.url)
-        return await self._client._request(
-            "GET",
-            "",
-            base_url=str(url),
-            authenticated=False,
-            cast_to=str,
-            max_bytes=max_bytes,
-        )
+        return await final_result_text(self, job_id, max_bytes=max_bytes)
 
     async def counts(
         self, job_id: str, *, max_bytes: int | None = None
@@ -313,33 +225,6 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
     ) -> builtins.list[builtins.list[str]]:
         """Per-shot readouts of each circuit (jobs submitted with ``memory=True``)."""
         return result_memory(await self.final_result(job_id, max_bytes=max_bytes))
-
-    @staticmethod
-    def _create_body(
-        session_id: str,
-        circuit: str | JobCircuit | None,
-        *,
-        perceval_circuit: str | None,
-        name: str | None,
-        tags: Sequence[str] | None,
-        max_duration: float | timedelta | None,
-        model_id: str | None,
-        parameters: Mapping[str, Any] | str | None,
-    ) -> CreateJobRequest:
-        sid = v.resource_id("session_id", session_id)
-        return CreateJobRequest(
-            name=v.optional_str("name", name) or _default_job_name(),
-            session_id=sid,
-            circuit=(
-                None
-                if model_id is not None and circuit is None and perceval_circuit is None
-                else make_circuit(circuit, perceval_circuit=perceval_circuit)
-            ),
-            tags=v.string_list("tags", tags) if tags is not None else None,
-            max_duration=duration("max_duration", max_duration),
-            model_id=v.resource_id("model_id", model_id) if model_id is not None else None,
-            parameters=parameters_text("parameters", parameters),
-        )
 
     async def get(self, job_id: str) -> Job:
         """``GET /jobs/{id}``."""
