@@ -3,8 +3,9 @@
 Faults on every API path: about 10% 5xx, 5% 429 with Retry-After, 3% connections dropped
 mid-response, latency spikes longer than the client's read timeout, a few truncated and malformed
 bodies; half of the faults on a create happen after the server acted (the job exists, the answer is
-lost). Every job must reach a final state, each submission must exist exactly once on the server,
-and nothing may be left running.
+lost), and gateways answer 503 after the server acted (Envoy's "upstream connect error or
+disconnect/reset before headers"). Every job must reach a final state, each submission must exist
+exactly once on the server, and nothing may be left running.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ FAULTS = FaultConfig(
     disconnect_rate=0.03,
     truncate_rate=0.01,
     malformed_rate=0.01,
+    gateway_503_rate=0.04,
     spike_rate=0.02,
     spike_latency=0.6,
     after_action_rate=0.5,
@@ -144,6 +146,7 @@ async def test_every_job_final_none_lost_none_duplicated() -> None:
         # The faults really happened.
         injected = stats["faults"]["by_kind"]
         assert stats["faults"]["total"] > 100, injected
+        assert injected["gateway_503"] > 10, injected
 
         # Every job the client returned reached a final state.
         assert errors == []

@@ -40,7 +40,16 @@ Behaviour worth knowing:
   program-result envelope around a Qiskit ``Result`` document. Results over
   ``scaleway_result_url_bytes`` are served by ``url`` from ``/_emulator/blobs/<id>``, which
   refuses requests carrying ``X-Auth-Token``.
-* ``GET /runtime/backends`` answers ``{"devices": [{"name", "status", "qubits", ...}]}``.
+* ``GET /runtime/backends`` answers ``{"devices": [{"name", "status", "qubits", ...}]}``;
+  ``/backends/{name}/configuration``, ``/properties`` and ``/status`` are the documents
+  qiskit-ibm-runtime builds its ``Target`` from (heavy-hex coupling maps), and
+  ``/instances/usage`` counts the instance's QPU seconds this month.
+* qiskit-ibm-runtime runs unmodified: IBM Cloud Global Search (``/global-search``) and Global
+  Catalog (``/global-catalog``) answer its instance lookup, sessions accept the service CRN as
+  ``instance``, and pubs with QPY circuits run on Qiskit's statevector primitives with the idle
+  qubits dropped (``qiskit`` needed: without it such jobs fail, saying so). Settings:
+  ``IAM_URL``, ``GLOBAL_SEARCH_URL``, ``GLOBAL_CATALOG_URL`` and
+  ``QiskitRuntimeService(url=emu.ibm_url, url_resolver=lambda url, *_: url, ...)``.
 * Scaleway Session counts are JSON strings (``scaleway_uint64_as_string``); a
   ``deduplication_id`` returns the project's session with that id unless it is stopping or
   stopped.

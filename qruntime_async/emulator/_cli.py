@@ -84,6 +84,12 @@ def _add_fault_arguments(faults: argparse._ArgumentGroup) -> None:
     faults.add_argument(
         "--malformed-rate", type=float, default=0.0, help="fraction of non-JSON bodies"
     )
+    faults.add_argument(
+        "--gateway-503-rate",
+        type=float,
+        default=0.0,
+        help="fraction of requests acted on, then answered with a gateway (Envoy) 503",
+    )
     faults.add_argument("--latency", type=float, default=0.0, help="added latency (s)")
     faults.add_argument(
         "--spike-rate", type=float, default=0.0, help="probability of a latency spike"
@@ -123,6 +129,7 @@ def config_from_args(ns: argparse.Namespace) -> EmulatorConfig:
         disconnect_rate=ns.disconnect_rate,
         truncate_rate=ns.truncate_rate,
         malformed_rate=ns.malformed_rate,
+        gateway_503_rate=ns.gateway_503_rate,
         latency=ns.latency,
         spike_rate=ns.spike_rate,
         spike_latency=ns.spike_latency,
@@ -167,6 +174,7 @@ def banner(emu: Emulator) -> str:
             f"  IAM URL         {emu.iam_url}",
             f"  API key         {c.ibm_api_key}",
             f"  Service-CRN     {c.ibm_service_crn}",
+            *qiskit_settings(emu),
         ]
     lines += [
         f"  backend         {c.ibm_backend}",
@@ -185,6 +193,19 @@ def banner(emu: Emulator) -> str:
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def qiskit_settings(emu: Emulator) -> list[str]:
+    """How to point qiskit-ibm-runtime's ``QiskitRuntimeService`` at the emulator."""
+    return [
+        "  qiskit-ibm-runtime:",
+        f"    export IAM_URL={emu.iam_url}",
+        f"    export GLOBAL_SEARCH_URL={emu.global_search_url}",
+        f"    export GLOBAL_CATALOG_URL={emu.global_catalog_url}",
+        "    QiskitRuntimeService(channel='ibm_quantum_platform', token=<API key>,",
+        f"        instance=<Service-CRN>, url='{emu.ibm_url}',",
+        "        url_resolver=lambda url, *_: url)",
+    ]
 
 
 async def serve(config: EmulatorConfig, *, quiet: bool = False) -> None:

@@ -14,7 +14,13 @@ from .config import FaultConfig
 #: Methods whose faults may happen after the server acted.
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-KINDS = ("error", "rate_limit", "disconnect", "truncate", "malformed")
+KINDS = ("error", "rate_limit", "disconnect", "truncate", "malformed", "gateway_503")
+
+#: What Envoy answers when the upstream connection reset before the response headers.
+ENVOY_RESET_BODY = (
+    "upstream connect error or disconnect/reset before headers. "
+    "reset reason: connection termination"
+)
 
 
 @dataclass(slots=True)
@@ -62,6 +68,7 @@ class FaultInjector:
             ("disconnect", cfg.disconnect_rate),
             ("truncate", cfg.truncate_rate),
             ("malformed", cfg.malformed_rate),
+            ("gateway_503", cfg.gateway_503_rate),
         ):
             edge += rate
             if draw < edge:
@@ -78,9 +85,13 @@ class FaultInjector:
             plan.status = cfg.error_statuses[rng.randrange(len(cfg.error_statuses))]
         if kind == "rate_limit":
             plan.status = 429
+        elif kind == "gateway_503":
+            plan.status = 503
+            plan.after = True
         elif kind is not None:
             if method in MUTATING:
-                # 503 means the server refused the request before acting on it.
+                # The service's own 503 refuses the request before acting on it; a 503 after
+                # acting comes from a gateway (the ``gateway_503`` kind).
                 plan.after = rng.random() < cfg.after_action_rate and plan.status != 503
             else:
                 plan.after = kind in ("disconnect", "truncate", "malformed")
@@ -106,6 +117,16 @@ def malformed_body(rng_value: float) -> bytes:
     if rng_value < 0.5:
         return b"<html><body><h1>Upstream error</h1></body></html>"
     return b'{"id": "emulated", "status": , "tags": [}'
+
+
+def gateway_reset() -> web.Response:
+    """The 503 Envoy sends when the upstream reset after acting, before its headers arrived."""
+    return web.Response(
+        status=503,
+        text=ENVOY_RESET_BODY,
+        content_type="text/plain",
+        headers={"Server": "envoy"},
+    )
 
 
 def gateway_page(status: int) -> web.Response:

@@ -35,12 +35,17 @@ def ndarray(npy: bytes) -> dict[str, Any]:
     return {"__type__": "ndarray", "__value__": ndarray_value(npy)}
 
 
-def uint8_bits(values: Sequence[int], num_bits: int) -> bytes:
+def uint8_bits(values: Sequence[int], num_bits: int, shape: tuple[int, ...] = ()) -> bytes:
     """``.npy`` of a ``BitArray``: one row per shot, ``ceil(num_bits / 8)`` bytes a row, the
-    last byte holding the lowest bits (bit 0 of the register is the lowest bit of the row)."""
+    last byte holding the lowest bits (bit 0 of the register is the lowest bit of the row).
+    ``shape`` is the pub's shape: ``values`` then hold its elements' shots one after another."""
     width = (num_bits + 7) // 8
     data = b"".join(v.to_bytes(width, "big") for v in values)
-    return npy_bytes("|u1", (len(values), width), data)
+    elements = 1
+    for n in shape:
+        elements *= n
+    shots = len(values) // elements if elements else 0
+    return npy_bytes("|u1", (*shape, shots, width), data)
 
 
 def float64s(values: Sequence[float], shape: tuple[int, ...]) -> bytes:

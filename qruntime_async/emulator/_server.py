@@ -16,7 +16,7 @@ from aiohttp import web
 from ._circuits import simulator_available
 from ._context import Context
 from ._control import ControlRoutes
-from ._faults import FaultInjector, FaultPlan, gateway_page, malformed_body
+from ._faults import FaultInjector, FaultPlan, gateway_page, gateway_reset, malformed_body
 from ._util import JSON_CONTENT_TYPE, ApiError, json_response, rfc3339_ms
 from .config import EmulatorConfig, FaultConfig
 from .ibm import (
@@ -37,7 +37,7 @@ logger = logging.getLogger("qruntime_async.emulator")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_API_PROVIDERS = frozenset({"ibm", "scaleway", "iam"})
+_API_PROVIDERS = frozenset({"ibm", "scaleway", "iam", "ibm_cloud"})
 
 #: The most jobs one seeding call stores.
 MAX_SEED = 1_000_000
@@ -50,6 +50,8 @@ def _provider_of(path: str) -> str:
         return "scaleway"
     if path.startswith("/identity"):
         return "iam"
+    if path.startswith(("/global-search", "/global-catalog")):
+        return "ibm_cloud"
     if path.startswith("/_emulator"):
         return "emulator"
     return "other"
@@ -222,6 +224,16 @@ class Emulator:
     def iam_url(self) -> str:
         """IBM Cloud IAM base URL (the token endpoint is ``/identity/token``)."""
         return self.url
+
+    @property
+    def global_search_url(self) -> str:
+        """IBM Cloud Global Search base URL (for the ``GLOBAL_SEARCH_URL`` variable)."""
+        return self.url + "/global-search"
+
+    @property
+    def global_catalog_url(self) -> str:
+        """IBM Cloud Global Catalog base URL (for the ``GLOBAL_CATALOG_URL`` variable)."""
+        return self.url + "/global-catalog"
 
     @property
     def ibm_token(self) -> str:
@@ -489,6 +501,17 @@ class Emulator:
             body = b'{"id": "' if kind == "truncate" else malformed_body(0.0)
             return web.Response(body=body, content_type=JSON_CONTENT_TYPE), 200
         resp = await self._call(request, handler, provider)
+        return await self._spoil(request, resp, provider, plan)
+
+    async def _spoil(
+        self, request: web.Request, resp: web.StreamResponse, provider: str, plan: FaultPlan
+    ) -> tuple[web.StreamResponse, int]:
+        """Replace or break the answer of a request the server acted on."""
+        injector = self._faults
+        kind = plan.kind or ""
+        if kind == "gateway_503":
+            injector.count(kind)
+            return gateway_reset(), 503
         if kind == "error":
             injector.count(kind)
             err = self._server_error(provider, plan.status)

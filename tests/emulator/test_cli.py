@@ -41,6 +41,8 @@ def test_defaults_and_flags_become_a_config() -> None:
             "0.05",
             "--retry-after",
             "0.5",
+            "--gateway-503-rate",
+            "0.02",
             "--latency",
             "0.01",
             "--fault-methods",
@@ -57,6 +59,7 @@ def test_defaults_and_flags_become_a_config() -> None:
     assert config.faults.error_rate == 0.1
     assert config.faults.rate_limit_rate == 0.05
     assert config.faults.retry_after == 0.5
+    assert config.faults.gateway_503_rate == 0.02
     assert config.faults.methods == ("POST", "GET")
     assert config.faults.path_prefixes == ("/runtime/jobs",)
     assert config.faults.max_faults == 3
@@ -75,6 +78,7 @@ async def test_banner_names_urls_and_credentials() -> None:
         text = banner(emu)
     assert emu.ibm_url in text
     assert IBM_TOKEN in text
+    assert f"export GLOBAL_SEARCH_URL={emu.global_search_url}" in text
     assert emu.scaleway_secret_key in text
 
 

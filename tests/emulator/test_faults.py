@@ -100,6 +100,27 @@ async def test_create_fault_after_the_server_acted(api: Api, emu: Emulator, kind
     assert [j["id"] for j in listing["jobs"]] == [emu.ibm_jobs()[0].id]
 
 
+async def test_gateway_503_after_the_server_acted(api: Api, emu: Emulator) -> None:
+    emu.set_faults(gateway_503_rate=1.0, methods=("POST",))
+    reply = await api.ibm("POST", "/jobs", json=CREATE)
+    assert reply.status == 503
+    assert reply.headers["Content-Type"].startswith("text/plain")
+    assert reply.raw.startswith(b"upstream connect error or disconnect/reset before headers")
+    assert len(emu.ibm_jobs()) == 1
+    reply = await api.scw("POST", "/sessions", json={"platform_id": "nope"})
+    assert reply.status == 503
+    assert emu.stats()["faults"]["by_kind"] == {"gateway_503": 2}
+    emu.set_faults()
+    listing = (await api.ibm("GET", "/jobs")).json
+    assert [j["id"] for j in listing["jobs"]] == [emu.ibm_jobs()[0].id]
+
+
+def test_gateway_503_rate_counts_in_the_total() -> None:
+    with pytest.raises(ValueError, match="add up"):
+        FaultConfig(error_rate=0.6, gateway_503_rate=0.6).validate()
+    assert FaultConfig(gateway_503_rate=0.1).active
+
+
 @pytest.mark.parametrize("kind", ["error_rate", "disconnect_rate", "malformed_rate"])
 async def test_create_fault_before_the_server_acted(api: Api, emu: Emulator, kind: str) -> None:
     emu.set_faults(**{kind: 1.0}, after_action_rate=0.0, methods=("POST",))

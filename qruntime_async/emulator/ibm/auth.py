@@ -67,6 +67,11 @@ class Authenticator:
             raise self.errors.invalid("The Service-CRN header is required with an IAM access token")
         return Principal(user, self._scope_for(user, crn))
 
+    def instance_named(self, name: str) -> str:
+        """The ``hub/group/project`` an instance is known by, given it or its CRN."""
+        inst = self.instances_by_crn.get(name)
+        return inst.name if inst is not None else name
+
     def _scope_for(self, user: IbmUser, crn: str) -> str:
         inst = self.instances_by_crn.get(crn)
         if inst is None:

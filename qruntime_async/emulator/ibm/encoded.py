@@ -15,10 +15,12 @@ from .._npy import float64s, ndarray, uint8_bits
 
 @dataclass(slots=True)
 class SamplerOutcome:
-    """One sampler pub: per classical register, its width and one integer per shot."""
+    """One sampler pub: per classical register, its width and one integer per shot (for a pub
+    of shape ``shape``, the shots of each element one after another, in C order)."""
 
     registers: list[tuple[str, int, list[int]]]
     metadata: dict[str, Any]
+    shape: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -42,11 +44,10 @@ def _data_bin(fields: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
     return _typed("DataBin", {"field_names": list(fields), "shape": list(shape), "fields": fields})
 
 
-def bit_array(values: list[int], num_bits: int) -> dict[str, Any]:
-    """A ``BitArray`` of one register over a pub of shape ``()``."""
-    return _typed(
-        "BitArray", {"array": ndarray(uint8_bits(values, num_bits)), "num_bits": num_bits}
-    )
+def bit_array(values: list[int], num_bits: int, shape: tuple[int, ...] = ()) -> dict[str, Any]:
+    """A ``BitArray`` of one register over a pub of shape ``shape``."""
+    array = ndarray(uint8_bits(values, num_bits, shape))
+    return _typed("BitArray", {"array": array, "num_bits": num_bits})
 
 
 def encoded_pub(outcome: Outcome) -> dict[str, Any]:
@@ -60,8 +61,10 @@ def encoded_pub(outcome: Outcome) -> dict[str, Any]:
         fields = {k: ndarray(float64s(v, outcome.shape)) for k, v in arrays.items()}
         data = _data_bin(fields, outcome.shape)
         return _typed("PubResult", {"data": data, "metadata": outcome.metadata})
-    registers = {name: bit_array(values, width) for name, width, values in outcome.registers}
-    data = _data_bin(registers, ())
+    registers = {
+        name: bit_array(values, width, outcome.shape) for name, width, values in outcome.registers
+    }
+    data = _data_bin(registers, outcome.shape)
     return _typed("SamplerPubResult", {"data": data, "metadata": outcome.metadata})
 
 

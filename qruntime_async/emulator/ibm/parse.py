@@ -38,6 +38,8 @@ class Measure:
     circuits: int
     #: The circuit texts, "" where a pub's circuit is not text.
     texts: list[str]
+    #: Why the job will fail although it is accepted (None: it can run).
+    failure: str | None = None
 
 
 @dataclass(slots=True)

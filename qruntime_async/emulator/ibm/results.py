@@ -12,6 +12,7 @@ from typing import Any
 
 from .._circuits import CircuitError, expectation_values, sample_circuit
 from .encoded import EstimatorOutcome, Outcome, SamplerOutcome, primitive_result
+from .qiskit_pubs import is_encoded_circuit, run_pub
 from .state import IbmJob
 
 DEFAULT_SAMPLER_SHOTS = 4096
@@ -59,7 +60,11 @@ def compute_result(job: IbmJob, seed_for: Callable[[int], int]) -> dict[str, Any
     params = job.params
     shots = default_shots(params, DEFAULT_SAMPLER_SHOTS)
     items = pub_items(params, shots)
-    outcomes = [_outcome(job.program_id, pub, shots, seed_for(i)) for i, pub in enumerate(items)]
+    options = params.get("options")
+    opts = options if isinstance(options, dict) else {}
+    outcomes = [
+        _outcome(job.program_id, pub, shots, seed_for(i), opts) for i, pub in enumerate(items)
+    ]
     metadata: dict[str, Any] = {
         "version": 2,
         "backend": job.backend,
@@ -82,8 +87,9 @@ def plain_pub(outcome: Outcome) -> dict[str, Any]:
             },
             "metadata": outcome.metadata,
         }
+    shape = (*outcome.shape, -1) if outcome.shape else ()
     data = {
-        name: {"samples": [hex(v) for v in values], "num_bits": width}
+        name: {"samples": _nest_rows([hex(v) for v in values], shape), "num_bits": width}
         for name, width, values in outcome.registers
     }
     return {"data": data, "metadata": outcome.metadata}
@@ -98,8 +104,17 @@ def _nest(flat: list[float], shape: tuple[int, ...]) -> Any:
     return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
-def _outcome(program: str, pub: Any, default: Any, seed: int) -> Outcome:
+def _nest_rows(flat: list[str], shape: tuple[int, ...]) -> Any:
+    if len(shape) <= 1:
+        return flat
+    step = len(flat) // shape[0] if shape[0] else 0
+    return [_nest_rows(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _outcome(program: str, pub: Any, default: Any, seed: int, options: dict[str, Any]) -> Outcome:
     circuit, shots = pub_parts(program, pub)
+    if is_encoded_circuit(circuit):
+        return run_pub(program, pub, options, int(default), seed)
     text = circuit if isinstance(circuit, str) else None
     shots = int(shots if shots is not None else default)
     if program == "estimator":

@@ -14,9 +14,13 @@ from .._util import encode, json_response, no_content, parse_bool, read_json_obj
 from ..config import IbmBackend
 from . import views
 from .auth import Authenticator, Principal
+from .backends import BackendRoutes
+from .cloud import CloudRoutes
 from .errors import CODE_JOB_FINAL, CODE_NO_RESULT, CODE_RATE_LIMITED, IbmErrors
 from .iam import Iam
 from .parse import IbmParser, JobsQuery, WorkloadsQuery
+from .qiskit_pubs import isa_problem as encoded_isa_problem
+from .qiskit_pubs import submission_problem
 from .results import compute_result
 from .state import (
     CLOSED_SESSION_STATES,
@@ -44,6 +48,8 @@ class IbmService:
         self.authenticate = Authenticator(cfg.ibm_users, cfg.ibm_instances, self.iam, self.errors)
         self.parse = IbmParser(cfg, self.errors, ctx.cursors)
         self.store = IbmStore(ctx)
+        self.devices = BackendRoutes(ctx, self.store, self.authenticate, self.errors)
+        self.cloud = CloudRoutes(ctx, self.iam, cfg.ibm_users)
 
     @property
     def jobs(self) -> dict[str, IbmJob]:
@@ -72,8 +78,6 @@ class IbmService:
         r.add_get(prefix + "/jobs/{job_id}/logs", self.job_logs)
         r.add_get(prefix + "/jobs/{job_id}/metrics", self.job_metrics)
         r.add_put(prefix + "/jobs/{job_id}/tags", self.replace_tags)
-        r.add_get(prefix + "/backends", self.list_backends)
-        r.add_get(prefix + "/backends/{name}/status", self.backend_status)
         r.add_post(prefix + "/sessions", self.create_session)
         r.add_get(prefix + "/sessions/{session_id}", self.get_session)
         r.add_patch(prefix + "/sessions/{session_id}", self.update_session)
@@ -83,6 +87,8 @@ class IbmService:
         r.add_get(prefix + "/workloads/me", self.workloads_me)
         r.add_get(prefix + "/workloads/admin", self.workloads_admin)
         r.add_post("/identity/token", self.iam.token)
+        self.devices.add_routes(app, prefix)
+        self.cloud.add_routes(app)
 
     # --- shared steps --------------------------------------------------------------------------
 
@@ -129,8 +135,10 @@ class IbmService:
             raise self.errors.invalid(f"Too many shots: at most {backend.max_shots} a circuit")
         if measure.circuits > backend.max_experiments:
             raise self.errors.invalid(f"Too many circuits: at most {backend.max_experiments}")
+        measure.failure, names = submission_problem(req.program, req.params)
         if self.ctx.config.ibm_strict_isa:
             problem = isa_problem(measure.texts, backend.basis_gates)
+            problem = problem or encoded_isa_problem(names, backend.basis_gates)
             if problem is not None:
                 raise self.errors.invalid(problem)
         self._check_rate(p)
@@ -287,31 +295,6 @@ class IbmService:
         self.ctx.epoch += 1
         return no_content()
 
-    # --- backends ------------------------------------------------------------------------------
-
-    async def list_backends(self, request: web.Request) -> web.Response:
-        """``GET /backends``: ``{"devices": [...]}``."""
-        p = self.authenticate(request)
-        provider = request.query.get("provider")
-        if provider and not p.can_see(provider):
-            raise self.errors.forbidden(f"no access to {provider}")
-        now = self.ctx.now()
-        devices = [
-            views.backend_json(b, self.store.queue_length(b.name, now))
-            for b in self.store.backends.values()
-        ]
-        return json_response({"devices": devices})
-
-    async def backend_status(self, request: web.Request) -> web.Response:
-        """``GET /backends/{name}/status``."""
-        self.authenticate(request)
-        name = request.match_info["name"]
-        b = self.store.backends.get(name)
-        if b is None:
-            raise self.errors.backend_not_found(name)
-        queued = self.store.queue_length(b.name, self.ctx.now())
-        return json_response(views.backend_status_json(b, queued))
-
     # --- sessions ------------------------------------------------------------------------------
 
     async def create_session(self, request: web.Request) -> web.Response:
@@ -334,11 +317,12 @@ class IbmService:
             out["messages"] = [{"level": "warn", "data": views.OPEN_PLAN_DEDICATED_WARNING}]
         return json_response(out)
 
-    def _session_instance(self, p: Principal, instance: Any) -> str:
-        if instance is None and p.scope is not None:
-            instance = p.scope
-        if not isinstance(instance, str) or not instance:
-            raise self.errors.invalid("instance is required (hub/group/project)")
+    def _session_instance(self, p: Principal, given: Any) -> str:
+        if given is None and p.scope is not None:
+            given = p.scope
+        if not isinstance(given, str) or not given:
+            raise self.errors.invalid("instance is required (hub/group/project or CRN)")
+        instance = self.authenticate.instance_named(given)
         if instance not in self.store.instances:
             raise self.errors.not_found(f"Instance not found: {instance}")
         if not p.may_create_in(instance):

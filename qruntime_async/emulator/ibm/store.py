@@ -75,7 +75,7 @@ class IbmStore(Store):
     def submit(self, req: JobRequest, at: Placement, measure: Measure) -> IbmJob:
         """Plan and store a new job (its queue wait, run time and fate are drawn here)."""
         backend, now, session = at.backend, at.now, at.session
-        failure = _invalid_circuit(measure.texts)
+        failure = measure.failure or _invalid_circuit(measure.texts)
         rng = self.ctx.plan_rng
         waiting = self.load.waiting(backend.name, now)
         # each job already waiting on the backend lengthens the queue a little

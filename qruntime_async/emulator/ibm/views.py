@@ -144,7 +144,12 @@ def job_metrics(job: IbmJob, st: JobState, position: int | None) -> dict[str, An
             "finished": rfc3339_ms(st.ended),
         },
         "bss": {"seconds": round(usage, 3)},
-        "usage": {"seconds": round(usage, 3), "quantum_seconds": round(usage, 3)},
+        "usage": {
+            "seconds": round(usage, 3),
+            "quantum_seconds": round(usage, 3),
+            "qpu_charge_time_seconds": round(usage, 3),
+            "status": "completed" if st.final else "pending",
+        },
         "executions": job.circuits,
         "num_circuits": job.circuits,
         "num_qubits": [],
@@ -311,15 +316,4 @@ def backend_json(b: IbmBackend, queued: int) -> dict[str, Any]:
         "clops": {"type": "hardware", "value": b.clops},
         "queue_length": queued,
         "simulator": b.simulator,
-    }
-
-
-def backend_status_json(b: IbmBackend, queued: int) -> dict[str, Any]:
-    """``GET /backends/{name}/status``."""
-    return {
-        "backend_name": b.name,
-        "backend_version": "1.0.0",
-        "operational": b.status == "online",
-        "pending_jobs": queued,
-        "status_msg": "active" if b.status == "online" else b.status,
     }
