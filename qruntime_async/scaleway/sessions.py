@@ -161,7 +161,7 @@ class Sessions(APIResource["ScalewayQaaSClient"]):
         *,
         platform_id: str | None = None,
         tags: Sequence[str] | None = None,
-        order_by: SessionOrder | None = None,
+        order_by: SessionOrder | ListSessionsOrderBy | None = None,
         project_id: str | None = None,
         page_size: int = C.DEFAULT_PAGE_SIZE,
         limit: int | None = None,
