@@ -42,6 +42,7 @@ from ._paging_schemes import (
     PagingStrategy,
     strategy_for,
 )
+from .display import Displayable, View, page_table
 from .errors import PagingError
 
 __all__ = [
@@ -65,7 +66,7 @@ _DEFAULT_MAX_EMPTY_PAGES = C.PAGING_MAX_EMPTY_PAGES
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Displayable, Generic[T]):
     """One page of a listing.
 
     ``token`` fetches this page again and ``next_token`` (None on the last page) fetches the next
@@ -82,6 +83,9 @@ class Page(Generic[T]):
     next_token: str | None
     total: int | None
     raw: Any
+
+    def _view(self) -> View:
+        return page_table(self)
 
 
 def _listing_tag(listing: str | None) -> str | None:

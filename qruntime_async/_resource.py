@@ -20,6 +20,7 @@ from ._paging_schemes import CursorPosition, ListPage
 from ._poll_policy import PollPolicy
 from ._watch import wait, watch
 from ._watch_group import WatchGroup, listing_lookup
+from .progress import ProgressOption
 
 if TYPE_CHECKING:
     from ._transport import BaseClient
@@ -173,8 +174,9 @@ class Watchable(Generic[R]):
         policy: PollPolicy | None = None,
         timeout: float | None = None,
         is_final: Callable[[R], bool] | None = None,
+        progress: ProgressOption = None,
     ) -> R:
-        """Poll until the resource is final and return it."""
+        """Poll until the resource is final and return it (``progress=True`` shows it live)."""
         rid = v.resource_id(self.id_name, resource_id)
         return await wait(
             lambda: self.get(rid),
@@ -185,6 +187,7 @@ class Watchable(Generic[R]):
             hint=self.hint,
             resource_id=rid,
             sleep=self.sleep,
+            progress=progress,
         )
 
     def watch_many(
@@ -198,6 +201,7 @@ class Watchable(Generic[R]):
         concurrency: int = C.DEFAULT_WATCH_CONCURRENCY,
         expect_more: bool = False,
         get_one: Callable[[str], Awaitable[R]] | None = None,
+        progress: ProgressOption = None,
     ) -> WatchGroup[R]:
         """A :class:`WatchGroup` over ``ids``; with ``session_id``, one listing a tick."""
         if isinstance(ids, str):
@@ -222,4 +226,5 @@ class Watchable(Generic[R]):
             concurrency=concurrency,
             sleep=self.sleep,
             expect_more=expect_more,
+            progress=progress,
         )

@@ -19,6 +19,7 @@ import anyio.lowlevel
 
 from ._poll_policy import PollPolicy, _effective_policy
 from .errors import WaitTimeoutError
+from .progress import ProgressOption, ProgressTracker, state_text
 
 __all__ = ["ChangeTracker", "wait", "watch"]
 
@@ -238,8 +239,52 @@ async def wait(
     resource_id: str | None = None,
     sleep: Sleep = anyio.sleep,
     clock: Clock = time.monotonic,
+    progress: ProgressOption = None,
 ) -> R:
-    """Poll until the resource is final and return that final snapshot (see :func:`watch`)."""
+    """Poll until the resource is final and return that final snapshot (see :func:`watch`).
+
+    ``progress=True`` shows its state, the time waited and the requests made, updated in place
+    (tqdm, the ``progress`` extra; see :mod:`qruntime_async.progress`); by default progress is
+    shown only inside a :func:`~qruntime_async.progress.show_progress` block.
+    """
+    key_of = _key_function(state_key, fields)
+    label = resource_id or "resource"
+    tracker = ProgressTracker.open(progress, label)
+    if tracker is None:
+        return await _wait(
+            fetch, is_final, state_key, fields, policy, timeout, hint, resource_id, sleep, clock
+        )
+
+    async def counted() -> R:
+        tracker.requests += 1
+        snapshot = await fetch()
+        final = is_final(snapshot)
+        tracker.set(label, state_text(key_of(snapshot)), done=final)
+        tracker.push(force=final)
+        return snapshot
+
+    try:
+        tracker.add(label)
+        tracker.push(force=True)
+        return await _wait(
+            counted, is_final, state_key, fields, policy, timeout, hint, resource_id, sleep, clock
+        )
+    finally:
+        tracker.close()
+
+
+async def _wait(
+    fetch: Callable[[], Awaitable[R]],
+    is_final: Callable[[R], bool],
+    state_key: Callable[[R], Hashable] | None,
+    fields: Sequence[str] | None,
+    policy: PollPolicy | None,
+    timeout: float | None,
+    hint: Callable[[R], float | None] | None,
+    resource_id: str | None,
+    sleep: Sleep,
+    clock: Clock,
+) -> R:
     events = watch(
         fetch,
         is_final=is_final,

@@ -39,7 +39,9 @@ from ._watch import (
     _fetch_grace,
     _key_function,
 )
+from .display import Card, Displayable, View, status_of
 from .errors import WaitTimeoutError
+from .progress import ProgressOption, ProgressTracker, resolve, state_text
 
 __all__ = ["WatchEvent", "WatchGroup", "WatchStats", "listing_lookup"]
 
@@ -49,7 +51,7 @@ _DEFAULT_CONCURRENCY = C.DEFAULT_WATCH_CONCURRENCY
 
 
 @dataclass(frozen=True)
-class WatchEvent(Generic[R]):
+class WatchEvent(Displayable, Generic[R]):
     """What a :class:`WatchGroup` reports about one resource.
 
     A change: ``snapshot`` is the new state and ``error`` is None; ``final`` tells whether the
@@ -67,6 +69,24 @@ class WatchEvent(Generic[R]):
     def ok(self) -> bool:
         """True unless this event reports an error."""
         return self.error is None
+
+    def _view(self) -> View:
+        snapshot = self.snapshot
+        shown = snapshot._view() if isinstance(snapshot, Displayable) else None
+        rows: list[tuple[str, object]] = []
+        if self.error is not None:
+            rows.append(("error", f"{type(self.error).__name__}: {self.error}"))
+        rows.append(("final", self.final))
+        if isinstance(shown, Card):
+            rows.extend(shown.rows)
+            kind = f"{shown.kind} event"
+            status = shown.status
+        else:
+            kind = "watch event"
+            status = status_of(snapshot) if snapshot is not None else None
+        if self.error is not None:
+            status = "error"
+        return Card(kind, self.id, status, rows=rows)
 
 
 @dataclass
@@ -112,6 +132,11 @@ class WatchGroup(Generic[R]):
     An error of ``list_many`` (the transport has already retried what it could) ends the
     iteration. Use ``async with`` (or :meth:`aclose`) so that an abandoned iteration is closed at
     once.
+
+    ``progress=True`` (or :meth:`with_progress`, or iterating inside
+    :func:`~qruntime_async.progress.show_progress`) draws the resources by state, the elapsed
+    time and the requests made, updated in place in a terminal or a notebook (tqdm, the
+    ``progress`` extra).
     """
 
     def __init__(
@@ -131,6 +156,7 @@ class WatchGroup(Generic[R]):
         expect_more: bool = False,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
+        progress: ProgressOption = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
@@ -156,7 +182,12 @@ class WatchGroup(Generic[R]):
         self._real_started: float | None = None
         self._expect_more = bool(expect_more)
         self._finished = False
+        self._progress: ProgressOption = None
+        self._progress_label = "jobs"
+        self._tracker: ProgressTracker | None = None
         self.stats = WatchStats()
+        if progress is not None:
+            self.with_progress(progress)
         self.add(*ids)
 
     def __repr__(self) -> str:
@@ -186,8 +217,33 @@ class WatchGroup(Generic[R]):
             if resource_id not in self._entries:
                 self._entries[resource_id] = ChangeTracker()
                 fresh = True
+                if self._tracker is not None:
+                    self._tracker.add(resource_id)
+        if fresh and self._tracker is not None:
+            self._tracker.push()
         if fresh and self._nap_scope is not None:
             self._nap_scope.cancel()
+
+    def with_progress(
+        self, progress: ProgressOption = True, *, label: str | None = None
+    ) -> WatchGroup[R]:
+        """Show live progress while the group is iterated; returns the group itself.
+
+        ``progress``: True for a tqdm bar (the ``progress`` extra), False for none even inside
+        :func:`~qruntime_async.progress.show_progress`, or a factory of displays (see
+        :mod:`qruntime_async.progress`). Without tqdm installed, True raises
+        ModuleNotFoundError naming the extra, here and now. ``label`` names the bar (``jobs``).
+        """
+        if self._iterator is not None:
+            raise RuntimeError("progress must be chosen before the iteration starts")
+        if progress is True:
+            self._progress = resolve(True)
+        else:
+            resolve(progress)
+            self._progress = progress
+        if label is not None:
+            self._progress_label = label
+        return self
 
     def done_adding(self) -> None:
         """No more ids will be added: iteration ends once every watched resource is final.
@@ -202,7 +258,8 @@ class WatchGroup(Generic[R]):
     def discard(self, *ids: str) -> None:
         """Stop watching these resources (unknown ids are ignored)."""
         for resource_id in ids:
-            self._entries.pop(resource_id, None)
+            if self._entries.pop(resource_id, None) is not None and self._tracker is not None:
+                self._tracker.forget(resource_id)
 
     def __aiter__(self) -> AsyncIterator[WatchEvent[R]]:
         if self._closed:
@@ -237,7 +294,13 @@ class WatchGroup(Generic[R]):
         timeout = self._policy.timeout
         # Ids due within this window share a tick instead of each waking the loop.
         window = self._policy.min_interval / 2
+        tracker: ProgressTracker | None = None
         try:
+            tracker = self._tracker = ProgressTracker.open(self._progress, self._progress_label)
+            if tracker is not None:
+                for rid in self._entries:
+                    tracker.add(rid)
+                tracker.push(force=True)
             while (self._entries or self._expect_more) and not self._closed:
                 if not self._entries:
                     # Waiting for add() or done_adding(), which wake this nap; a timeout still
@@ -268,6 +331,8 @@ class WatchGroup(Generic[R]):
                 if not answered:
                     assert timeout is not None
                     raise self._timeout_error(timeout)
+                if tracker is not None:
+                    self._track(tracker, events)
                 for event in events:
                     yield event
                 if (
@@ -279,6 +344,20 @@ class WatchGroup(Generic[R]):
         finally:
             self._iterator = None
             self._finished = not self._entries or self._closed
+            self._tracker = None
+            if tracker is not None:
+                tracker.close()
+
+    def _track(self, tracker: ProgressTracker, events: list[WatchEvent[R]]) -> None:
+        stats = self.stats
+        tracker.requests = stats.list_requests + stats.single_requests
+        for event in events:
+            if event.error is not None:
+                tracker.set(event.id, "error", done=True)
+            elif event.snapshot is not None:
+                state = state_text(self._key_of(event.snapshot))
+                tracker.set(event.id, state, done=event.final)
+        tracker.push()
 
     def _hard_deadline(self) -> float | None:
         # On anyio's (real) clock: when the group's timeout, plus a little grace, runs out.

@@ -20,6 +20,7 @@ from .._submit import (
     submit_exactly_once,
 )
 from .._watch_group import WatchGroup
+from ..progress import ProgressOption
 from .models import (
     CreateJobRequest,
     CreateJobResponse,
@@ -348,10 +349,18 @@ class Jobs(APIResource["IBMRuntimeClient"]):
         return self._watchable.watch(job_id, fields=fields, policy=policy, timeout=timeout)
 
     async def wait(
-        self, job_id: str, *, timeout: float | None = None, policy: PollPolicy | None = None
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        policy: PollPolicy | None = None,
+        progress: ProgressOption = None,
     ) -> Job:
-        """Poll until the job is final and return it; WaitTimeoutError carries the last state."""
-        return await self._watchable.wait(job_id, policy=policy, timeout=timeout)
+        """Poll until the job is final and return it; WaitTimeoutError carries the last state.
+
+        ``progress=True`` shows the job's state live (the ``progress`` extra).
+        """
+        return await self._watchable.wait(job_id, policy=policy, timeout=timeout, progress=progress)
 
     def watch_many(
         self,
@@ -363,13 +372,15 @@ class Jobs(APIResource["IBMRuntimeClient"]):
         timeout: float | None = None,
         concurrency: int = C.DEFAULT_WATCH_CONCURRENCY,
         expect_more: bool = False,
+        progress: ProgressOption = None,
     ) -> WatchGroup[Job]:
         """Follow many jobs; a WatchEvent ``(id, snapshot)`` on every change, until all are final.
 
         With ``session_id`` (the jobs belong to that session) each tick is one listing of the
         session's jobs (``GET /jobs?session_id=...``, up to 200 jobs a request) instead of one
         request per job; a job missing from the listing is fetched on its own. More ids can be
-        added with ``group.add(...)`` while it runs.
+        added with ``group.add(...)`` while it runs. ``progress=True`` shows the jobs by state,
+        the elapsed time and the requests made, live (the ``progress`` extra).
         """
         return self._watchable.watch_many(
             job_ids,

@@ -17,6 +17,7 @@ import msgspec
 from .. import _constants as C
 from .._codec import Model
 from .._paging_schemes import PagingScheme
+from ..display import Card, Displayable, Table, View, elapsed, user_tags
 
 __all__ = [
     "JobStatus",
@@ -138,6 +139,10 @@ RAN_TOO_LONG_REASON_CODE = 1305
 _RAN_TOO_LONG_REASON = "ran too long"
 
 
+def _seconds(value: float | None) -> str | None:
+    return None if value is None else f"{value:g} s"
+
+
 def _is_cancelled_status(status: str | None) -> bool:
     # The top-level status carries the reason after the word: "Cancelled - Ran too long".
     return status is not None and status.startswith(JobStatus.CANCELLED.value)
@@ -147,7 +152,7 @@ def _is_cancelled_status(status: str | None) -> bool:
 # Workloads
 
 
-class Workload(Model, frozen=True):
+class Workload(Model, Displayable, frozen=True):
     """One job or session of ``GET /workloads/me`` or ``GET /workloads/admin``."""
 
     id: str
@@ -183,8 +188,27 @@ class Workload(Model, frozen=True):
         """True for a session (dedicated or batch)."""
         return self.mode in (WorkloadMode.SESSION, WorkloadMode.BATCH)
 
+    def _view(self) -> View:
+        return Card(
+            "IBM workload",
+            self.id,
+            self.status,
+            rows=[
+                ("mode", self.mode),
+                ("backend", self.backend),
+                ("created", self.created),
+                ("ended", self.ended),
+            ],
+            extra=[
+                ("usage", _seconds(self.usage_seconds)),
+                ("reason", self.status_reason),
+                ("instance", self.instance),
+                ("tags", user_tags(self.tags)),
+            ],
+        )
 
-class WorkloadsPage(Model, frozen=True):
+
+class WorkloadsPage(Model, Displayable, frozen=True):
     """A page of workloads; ``next`` is the cursor of the following page (absent on the last)."""
 
     paging: ClassVar[PagingScheme] = "cursor"
@@ -213,12 +237,15 @@ class WorkloadsPage(Model, frozen=True):
         """True when another page follows this one."""
         return bool(self.next)
 
+    def _view(self) -> View:
+        return Table.of("IBM workloads", self.workloads, total=self.count, more=self.has_next)
+
 
 # --------------------------------------------------------------------------------------------
 # Sessions
 
 
-class _SessionFields(Model, frozen=True):
+class _SessionFields(Model, Displayable, frozen=True):
     id: str
     backend_name: str | None = None
     #: When the first job of the session started.
@@ -240,6 +267,26 @@ class _SessionFields(Model, frozen=True):
     #: Seconds of usage so far.
     elapsed_time: float | None = None
 
+    def _session_card(self, status: str | None) -> Card:
+        return Card(
+            "IBM session",
+            self.id,
+            status,
+            rows=[
+                ("mode", self.mode),
+                ("backend", self.backend_name),
+                ("created", self.created_at),
+                ("closed", self.closed_at),
+            ],
+            extra=[
+                ("started", self.started_at),
+                ("accepting jobs", self.accepting_jobs),
+                ("usage", _seconds(self.elapsed_time)),
+                ("max ttl", _seconds(self.max_ttl)),
+                ("interactive ttl", _seconds(self.interactive_ttl)),
+            ],
+        )
+
 
 class Session(_SessionFields, frozen=True):
     """A session as answered by ``GET /sessions/{id}``."""
@@ -256,6 +303,9 @@ class Session(_SessionFields, frozen=True):
     def is_active(self) -> bool:
         """True while jobs of the session are being run."""
         return self.state == SessionState.ACTIVE
+
+    def _view(self) -> View:
+        return self._session_card(self.state)
 
 
 class SessionTimestamp(Model, frozen=True):
@@ -281,6 +331,9 @@ class SessionDetails(_SessionFields, frozen=True):
     def is_final(self) -> bool:
         """True once the session is completed, canceled or failed."""
         return self.status in FINAL_WORKLOAD_STATUSES
+
+    def _view(self) -> View:
+        return self._session_card(self.status)
 
 
 class SessionMessage(Model, frozen=True):
@@ -339,7 +392,7 @@ class JobUsage(Model, frozen=True):
     quantum_seconds: float | None = None
 
 
-class Job(Model, frozen=True):
+class Job(Model, Displayable, frozen=True):
     """A runtime job: ``GET /jobs/{id}``, items of ``GET /jobs`` and ``GET /sessions/{id}/jobs``."""
 
     id: str
@@ -423,8 +476,32 @@ class Job(Model, frozen=True):
         """The id of the program (``sampler``, ``estimator``...)."""
         return self.program.id if self.program is not None else None
 
+    def _view(self) -> View:
+        state = self.state
+        status = JobStatus.CANCELLED_RAN_TOO_LONG.value if self.ran_too_long else None
+        usage = self.usage.seconds if self.usage is not None else None
+        return Card(
+            "IBM job",
+            self.id,
+            status or self.current_status,
+            rows=[
+                ("program", self.program_id),
+                ("backend", self.backend),
+                ("created", self.created),
+                ("ended", self.ended),
+                ("session", self.session_id),
+            ],
+            extra=[
+                ("created to ended", elapsed(self.created, self.ended)),
+                ("usage", _seconds(usage)),
+                ("reason", state.reason if state is not None else None),
+                ("instance", self.instance),
+                ("tags", user_tags(self.tags)),
+            ],
+        )
 
-class JobsPage(Model, frozen=True):
+
+class JobsPage(Model, Displayable, frozen=True):
     """A page of jobs (``GET /jobs`` and ``GET /sessions/{id}/jobs``, offset paging)."""
 
     paging: ClassVar[PagingScheme] = "offset"
@@ -447,8 +524,13 @@ class JobsPage(Model, frozen=True):
         """The page size the server says it applied."""
         return self.limit
 
+    def _view(self) -> View:
+        offset = self.offset or 0
+        more = self.count is not None and offset + len(self.jobs) < self.count
+        return Table.of("IBM jobs", self.jobs, total=self.count, more=more)
 
-class CreateJobResponse(Model, frozen=True):
+
+class CreateJobResponse(Model, Displayable, frozen=True):
     """Answer of ``POST /jobs``."""
 
     id: str
@@ -461,6 +543,14 @@ class CreateJobResponse(Model, frozen=True):
     def notices(self) -> list[SessionMessage]:
         """``messages`` with plain strings turned into :class:`SessionMessage` (no level)."""
         return _as_messages(self.messages)
+
+    def _view(self) -> View:
+        return Card(
+            "IBM job submitted",
+            self.id,
+            rows=[("backend", self.backend), ("session", self.session_id)],
+            extra=[("notice", str(notice)) for notice in self.notices],
+        )
 
 
 class JobMetricsTimestamps(Model, frozen=True):

@@ -18,6 +18,7 @@ from .._submit import (
     submission_slot,
     submit_exactly_once,
 )
+from ..progress import ProgressOption
 from ._job_inputs import create_body, make_circuit
 from ._job_inputs import duration as duration
 from ._job_inputs import parameters_text as parameters_text
@@ -350,10 +351,18 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         return self._watchable.watch(job_id, fields=fields, policy=policy, timeout=timeout)
 
     async def wait(
-        self, job_id: str, *, timeout: float | None = None, policy: PollPolicy | None = None
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        policy: PollPolicy | None = None,
+        progress: ProgressOption = None,
     ) -> Job:
-        """Poll until the job is completed, in error or cancelled, and return it."""
-        return await self._watchable.wait(job_id, policy=policy, timeout=timeout)
+        """Poll until the job is completed, in error or cancelled, and return it.
+
+        ``progress=True`` shows the job's state live (the ``progress`` extra).
+        """
+        return await self._watchable.wait(job_id, policy=policy, timeout=timeout, progress=progress)
 
     def watch_many(
         self,
@@ -365,12 +374,15 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         timeout: float | None = None,
         concurrency: int = C.DEFAULT_WATCH_CONCURRENCY,
         expect_more: bool = False,
+        progress: ProgressOption = None,
     ) -> WatchGroup[Job]:
         """Follow many jobs: a :class:`WatchEvent` on every change, until all are final.
 
         With ``session_id`` (the jobs belong to that session) each tick is one
         ``GET /jobs?session_id=...`` listing instead of one request per job; a job missing from
         the listing is fetched alone. More ids can be added with ``group.add(...)``.
+        ``progress=True`` shows the jobs by state, the elapsed time and the requests made, live
+        (the ``progress`` extra).
         """
         return self._watchable.watch_many(
             job_ids,
@@ -380,6 +392,7 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
             timeout=timeout,
             concurrency=concurrency,
             expect_more=expect_more,
+            progress=progress,
         )
 
     def _session_listing(self, session_id: str) -> AsyncPager[Job]:

@@ -22,6 +22,7 @@ from msgspec.structs import force_setattr
 from .. import _constants as C
 from .._codec import Duration, Model, decode, make_utc
 from .._paging_schemes import PagingScheme
+from ..display import Card, Displayable, Table, View, user_tags
 from ..errors import ResponseDecodeError
 
 __all__ = [
@@ -219,11 +220,12 @@ def decode_parameters(text: str | None) -> Any:
 # Pages
 
 
-class _ListPage(Model, frozen=True):
+class _ListPage(Model, Displayable, frozen=True):
     """A page of a Scaleway listing: its items plus ``total_count``, paged by page number."""
 
     paging: ClassVar[PagingScheme] = "page"
     max_page_size: ClassVar[int] = C.SCALEWAY_MAX_PAGE_SIZE
+    _display_title: ClassVar[str] = "Scaleway items"
 
     total_count: int | None = None
 
@@ -231,12 +233,19 @@ class _ListPage(Model, frozen=True):
         """How many items match the listing."""
         return self.total_count
 
+    def page_items(self) -> list[Any]:
+        """The items of this page."""
+        raise NotImplementedError
+
+    def _view(self) -> View:
+        return Table.of(self._display_title, self.page_items(), total=self.total_count)
+
 
 # --------------------------------------------------------------------------------------------
 # Jobs
 
 
-class Job(Model, frozen=True):
+class Job(Model, Displayable, frozen=True):
     """A job (``scaleway.qaas.v1alpha1.Job``)."""
 
     id: str
@@ -282,6 +291,26 @@ class Job(Model, frozen=True):
         """``parameters`` parsed from JSON (None when absent or empty)."""
         return decode_parameters(self.parameters)
 
+    def _view(self) -> View:
+        return Card(
+            "Scaleway job",
+            self.id,
+            self.status,
+            rows=[
+                ("name", self.name),
+                ("created", self.created_at),
+                ("started", self.started_at),
+                ("duration", self.job_duration),
+                ("session", self.session_id),
+            ],
+            extra=[
+                ("updated", self.updated_at),
+                ("progress", self.progress_message),
+                ("model", self.model_id),
+                ("tags", user_tags(self.tags)),
+            ],
+        )
+
 
 class JobCircuit(Model, frozen=True, omit_defaults=True):
     """The circuit of a job: exactly one serialisation is set."""
@@ -307,6 +336,8 @@ class JobResult(Model, frozen=True):
 class ListJobsResponse(_ListPage, frozen=True):
     """A page of ``GET /jobs``."""
 
+    _display_title: ClassVar[str] = "Scaleway jobs"
+
     jobs: list[Job] = msgspec.field(default_factory=list)
 
     def page_items(self) -> list[Job]:
@@ -316,6 +347,8 @@ class ListJobsResponse(_ListPage, frozen=True):
 
 class ListJobResultsResponse(_ListPage, frozen=True):
     """A page of ``GET /jobs/{job_id}/results``."""
+
+    _display_title: ClassVar[str] = "Scaleway job results"
 
     job_results: list[JobResult] = msgspec.field(default_factory=list)
 
@@ -328,7 +361,7 @@ class ListJobResultsResponse(_ListPage, frozen=True):
 # Sessions
 
 
-class Session(Model, frozen=True):
+class Session(Model, Displayable, frozen=True):
     """A session (``scaleway.qaas.v1alpha1.Session``)."""
 
     id: str
@@ -377,9 +410,33 @@ class Session(Model, frozen=True):
         """``parameters`` parsed from JSON (None when absent or empty)."""
         return decode_parameters(self.parameters)
 
+    def _view(self) -> View:
+        return Card(
+            "Scaleway session",
+            self.id,
+            self.status,
+            rows=[
+                ("name", self.name),
+                ("platform", self.platform_id),
+                ("created", self.created_at),
+                ("started", self.started_at),
+                ("terminated", self.terminated_at),
+            ],
+            extra=[
+                ("jobs waiting", self.waiting_job_count),
+                ("jobs finished", self.finished_job_count),
+                ("max idle", self.max_idle_duration),
+                ("max duration", self.max_duration),
+                ("progress", self.progress_message),
+                ("tags", user_tags(self.tags)),
+            ],
+        )
+
 
 class ListSessionsResponse(_ListPage, frozen=True):
     """A page of ``GET /sessions``."""
+
+    _display_title: ClassVar[str] = "Scaleway sessions"
 
     sessions: list[Session] = msgspec.field(default_factory=list)
 
@@ -487,6 +544,8 @@ class Platform(Model, frozen=True):
 class ListPlatformsResponse(_ListPage, frozen=True):
     """A page of ``GET /platforms``."""
 
+    _display_title: ClassVar[str] = "Scaleway platforms"
+
     platforms: list[Platform] = msgspec.field(default_factory=list)
 
     def page_items(self) -> list[Platform]:
@@ -509,6 +568,8 @@ class QuantumModel(Model, frozen=True):
 
 class ListModelsResponse(_ListPage, frozen=True):
     """A page of ``GET /models``."""
+
+    _display_title: ClassVar[str] = "Scaleway models"
 
     models: list[QuantumModel] = msgspec.field(default_factory=list)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..._npy import NpyArray, element_count, nest
+from ...display import Card, Displayable, Table, View, counts_table
 from ._bits import _bitstrings, _key_value, _position, _raw_keys, _repetitive
 
 __all__ = ["EstimatorPub", "EstimatorResult", "Register", "SamplerPub", "SamplerResult"]
@@ -23,7 +24,7 @@ def _numpy() -> Any:
         raise ModuleNotFoundError("to_numpy() needs NumPy: pip install numpy") from None
 
 
-class Register:
+class Register(Displayable):
     """The shots of one classical register, like Qiskit's ``BitArray``.
 
     Every shot is stored packed, big-endian, in ``ceil(num_bits / 8)`` bytes; a bitstring has
@@ -126,6 +127,25 @@ class Register:
             f"num_shots={self.num_shots}, shape={self.shape})"
         )
 
+    def _view(self) -> View:
+        return Card("register", self.name, sections=[self._table(self.name)])
+
+    def _table(self, title: str) -> Table:
+        shots = self._shots(None)
+        where = f", shape {self.shape}" if self.shape else ""
+        bits = f"{self.num_bits} bit{'' if self.num_bits == 1 else 's'}"
+        return counts_table(
+            f"{title} ({bits}, {shots} shots{where})",
+            self.counts(),
+            shots=shots,
+        )
+
+    def plot(self, **options: Any) -> Any:
+        """A bar chart of :meth:`counts` (see :func:`qruntime_async.plot.plot_counts`)."""
+        from ...plot import plot_counts
+
+        return plot_counts(self, **options)
+
 
 def _pick(registers: Mapping[str, Register], names: Iterable[str] | None) -> list[Register]:
     if names is None:
@@ -140,7 +160,7 @@ def _pick(registers: Mapping[str, Register], names: Iterable[str] | None) -> lis
 
 
 @dataclass(frozen=True)
-class SamplerPub:
+class SamplerPub(Displayable):
     """The result of one sampler pub: its classical registers and metadata."""
 
     #: Registers by name, in the circuit's order.
@@ -231,9 +251,25 @@ class SamplerPub:
         name = "+".join(reg.name for reg in picked)
         return Register(name, num_bits, first.shape, first.num_shots, packed)
 
+    def _tables(self, prefix: str) -> list[Table]:
+        return [reg._table(f"{prefix}register {name}") for name, reg in self.registers.items()]
+
+    def _view(self) -> View:
+        return Card(
+            "sampler pub",
+            rows=[("shape", self.shape or None), ("shots", self.num_shots)],
+            sections=self._tables(""),
+        )
+
+    def plot(self, **options: Any) -> Any:
+        """A bar chart of :meth:`counts` (see :func:`qruntime_async.plot.plot_counts`)."""
+        from ...plot import plot_counts
+
+        return plot_counts(self, **options)
+
 
 @dataclass(frozen=True)
-class SamplerResult:
+class SamplerResult(Displayable):
     """A decoded sampler job result."""
 
     #: One entry per pub, in submission order.
@@ -246,6 +282,75 @@ class SamplerResult:
     def counts(self) -> list[dict[str, int]]:
         """Joined counts of every pub (see :meth:`SamplerPub.counts`)."""
         return [pub.counts() for pub in self.pubs]
+
+    def _view(self) -> View:
+        sections: list[Table] = []
+        for index, pub in enumerate(self.pubs):
+            sections.extend(pub._tables(f"pub {index} · "))
+        return Card(
+            "sampler result",
+            _text(self.metadata.get("job_id")),
+            rows=[
+                ("pubs", len(self.pubs)),
+                ("backend", _text(self.metadata.get("backend"))),
+                ("encoding", self.encoding),
+            ],
+            sections=sections,
+            brief="; ".join(section.text() for section in sections),
+        )
+
+    def plot(self, **options: Any) -> Any:
+        """A bar chart of the counts of every pub (see :func:`qruntime_async.plot.plot_counts`)."""
+        from ...plot import plot_counts
+
+        return plot_counts(self, **options)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _flat(values: Any, shape: tuple[int, ...]) -> list[tuple[str, Any]]:
+    # (index label, value) for every position of a nested list of the given shape.
+    if not shape:
+        return [("", values)]
+    out: list[tuple[str, Any]] = []
+
+    def walk(node: Any, where: tuple[int, ...]) -> None:
+        if len(where) == len(shape) or not isinstance(node, list):
+            label = ", ".join(map(str, where))
+            out.append((label, node))
+            return
+        for position, child in enumerate(node):
+            walk(child, (*where, position))
+
+    walk(values, ())
+    return out
+
+
+def _estimator_table(title: str, pub: EstimatorPub) -> Table:
+    evs = _flat(pub.evs, pub.shape)
+    stds = dict(_flat(pub.stds, pub.shape)) if pub.stds is not None else {}
+    rows: list[list[object]] = [[label or "-", ev, stds.get(label)] for label, ev in evs]
+    footer = None
+    if len(rows) > MAX_ESTIMATOR_ROWS:
+        footer = f"first {MAX_ESTIMATOR_ROWS} of {len(rows)} values shown"
+        rows = rows[:MAX_ESTIMATOR_ROWS]
+    shown = ", ".join(
+        f"{ev:.4g}" if isinstance(ev, float) else str(ev) for _, ev, *_ in rows[:4]
+    ) + (", ..." if len(evs) > 4 else "")
+    where = f" (shape {pub.shape})" if pub.shape else ""
+    return Table(
+        f"{title}{where}",
+        ["index", "ev", "std"],
+        rows,
+        footer=footer,
+        brief=f"{title} evs [{shown}]",
+    )
+
+
+#: Values of an estimator pub listed before "... more".
+MAX_ESTIMATOR_ROWS = 50
 
 
 class _Array:
@@ -273,7 +378,7 @@ class _Array:
 
 
 @dataclass(frozen=True)
-class EstimatorPub:
+class EstimatorPub(Displayable):
     """The result of one estimator pub.
 
     ``evs``, ``stds`` and ``ensemble_standard_error`` are a float for a scalar pub, else nested
@@ -306,9 +411,24 @@ class EstimatorPub:
             raise KeyError(f"no data field {name!r}; fields: {sorted(self.fields)}") from None
         return array.numpy()
 
+    def _view(self) -> View:
+        table = _estimator_table("values", self)
+        return Card(
+            "estimator pub",
+            rows=[("shape", self.shape or None)],
+            sections=[table],
+            brief=table.text(),
+        )
+
+    def plot(self, **options: Any) -> Any:
+        """Expectation values with error bars (see :func:`qruntime_async.plot.plot_estimator`)."""
+        from ...plot import plot_estimator
+
+        return plot_estimator(self, **options)
+
 
 @dataclass(frozen=True)
-class EstimatorResult:
+class EstimatorResult(Displayable):
     """A decoded estimator job result."""
 
     #: One entry per pub, in submission order.
@@ -317,3 +437,23 @@ class EstimatorResult:
     metadata: dict[str, Any]
     #: ``"plain"`` (plain JSON) or ``"qiskit"`` (``RuntimeEncoder`` format).
     encoding: Encoding
+
+    def _view(self) -> View:
+        sections = [_estimator_table(f"pub {i}", pub) for i, pub in enumerate(self.pubs)]
+        return Card(
+            "estimator result",
+            _text(self.metadata.get("job_id")),
+            rows=[
+                ("pubs", len(self.pubs)),
+                ("backend", _text(self.metadata.get("backend"))),
+                ("encoding", self.encoding),
+            ],
+            sections=sections,
+            brief="; ".join(section.text() for section in sections),
+        )
+
+    def plot(self, **options: Any) -> Any:
+        """Expectation values with error bars (see :func:`qruntime_async.plot.plot_estimator`)."""
+        from ...plot import plot_estimator
+
+        return plot_estimator(self, **options)
