@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 from . import _constants as C
 
@@ -68,6 +69,23 @@ class PollPolicy:
     state_intervals: tuple[tuple[Hashable, float], ...] = ()
     random: Callable[[], float] = field(default=random.random, compare=False, repr=False)
 
+    if TYPE_CHECKING:
+        # The generated __init__: ``timeout`` may also be a timedelta, stored as seconds.
+        def __init__(
+            self,
+            first_delay: float = C.DEFAULT_POLL_INITIAL_DELAY,
+            interval: float = C.DEFAULT_POLL_INTERVAL,
+            multiplier: float = C.DEFAULT_POLL_MULTIPLIER,
+            max_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
+            min_interval: float = C.DEFAULT_POLL_MIN_INTERVAL,
+            jitter: float = C.DEFAULT_POLL_JITTER,
+            timeout: float | timedelta | None = None,
+            use_hints: bool = True,
+            reset_on_change: bool = True,
+            state_intervals: tuple[tuple[Hashable, float], ...] = (),
+            random: Callable[[], float] = ...,
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         _number("first_delay", self.first_delay, minimum=0.0)
         _number("interval", self.interval, minimum=0.0, strict=True)
@@ -117,9 +135,10 @@ class PollPolicy:
         """A copy that varies each interval by up to ``fraction`` of it, either way."""
         return dataclasses.replace(self, jitter=fraction)
 
-    def with_timeout(self, seconds: float | None) -> PollPolicy:
+    def with_timeout(self, seconds: float | timedelta | None) -> PollPolicy:
         """A copy that gives up ``seconds`` after the start (None: never)."""
-        return dataclasses.replace(self, timeout=seconds)
+        # __post_init__ stores a timedelta as seconds.
+        return dataclasses.replace(self, timeout=cast("float | None", seconds))
 
     def with_hints(self, use: bool) -> PollPolicy:
         """A copy that follows (or ignores) the server's estimates of when a state changes."""

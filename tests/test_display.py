@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import re
 import sys
 from collections.abc import Iterator
@@ -39,17 +40,9 @@ WHEN = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
 
 
 def rich_text(obj: object) -> str:
-    console = Console(width=200, record=True, color_system=None, file=_Null())
+    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
     console.print(obj)
     return console.export_text()
-
-
-class _Null:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 def sampler_document() -> dict[str, Any]:
@@ -411,7 +404,7 @@ def test_counts_of_several_registers_are_split() -> None:
     assert counts == Counts([{"1 01": 2, "0 11": 3}, {"00": 1}])
     assert view({"0": 1}) == Counts({"0": 1})
     with pytest.raises(TypeError, match="outcome strings to ints"):
-        Counts({"0": "1"})  # type: ignore[dict-item]
+        Counts({"0": "1"})  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------

@@ -149,7 +149,20 @@ def _replace_at(value: Any, path: tuple[Any, ...], replacement: Any) -> Any:
     return [_replace_at(v, rest, replacement) if i == head else v for i, v in enumerate(value)]
 
 
-WRONG_VALUES = [None, 0, -1, "", "x", True, [], {}, 1e308, 2**64, "99999999999999999999s", "-5s"]
+WRONG_VALUES: list[object] = [
+    None,
+    0,
+    -1,
+    "",
+    "x",
+    True,
+    [],
+    {},
+    1e308,
+    2**64,
+    "99999999999999999999s",
+    "-5s",
+]
 
 
 def _matching_pairs() -> list[tuple[type[Any], bytes]]:

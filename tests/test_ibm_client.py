@@ -348,7 +348,7 @@ BAD_CALLS: list[tuple[str, Callable[[Any], Any], type[Exception], str]] = [
     ("jobs limit float", lambda c: c.jobs.list(limit=2.5), TypeError, "limit"),
     (
         "jobs order",
-        lambda c: c.jobs.list(order="newest"),  # type: ignore[arg-type]
+        lambda c: c.jobs.list(order="newest"),
         ValueError,
         "order must be one of asc, desc",
     ),

@@ -415,7 +415,7 @@ INVALID: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ("no pubs", lambda: sampler_params([]), ValueError, r"pubs must not be empty"),
     ("str as pubs", lambda: sampler_params(Q), TypeError, r"pubs must be a list.*\[pub\]"),
     ("dict as pubs", lambda: sampler_params({"a": Q}), TypeError, r"pubs must be a list"),
-    ("int as pubs", lambda: sampler_params(3), TypeError, r"pubs must be a list"),
+    ("int as pubs", lambda: sampler_params(3), TypeError, r"pubs must be a list"),  # type: ignore[arg-type]
     (
         "long pub",
         lambda: sampler_params([(Q, None, 1, 2)]),
@@ -626,19 +626,19 @@ INVALID: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     (
         "level str",
-        lambda: estimator_params([(E, "Z")], resilience_level="1"),
+        lambda: estimator_params([(E, "Z")], resilience_level="1"),  # type: ignore[arg-type]
         TypeError,
         r"resilience_level must be an int",
     ),
     (
         "options list",
-        lambda: sampler_params([Q], options=[("a", 1)]),
+        lambda: sampler_params([Q], options=[("a", 1)]),  # type: ignore[arg-type]
         TypeError,
         r"options must be a mapping",
     ),
     (
         "options int key",
-        lambda: sampler_params([Q], options={1: 2}),
+        lambda: sampler_params([Q], options={1: 2}),  # type: ignore[dict-item]
         TypeError,
         r"options keys must be str",
     ),

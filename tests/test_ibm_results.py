@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def bits(value: int, num_bits: int) -> str:
     return format(value, f"0{num_bits}b") if num_bits else ""
 
 
-def plain_sampler(**registers: tuple[list[str], int]) -> dict[str, Any]:
+def plain_sampler(**registers: tuple[Sequence[object], int]) -> dict[str, Any]:
     data = {name: {"samples": s, "num_bits": n} for name, (s, n) in registers.items()}
     return {"results": [{"data": data, "metadata": {"circuit_metadata": {}}}], "metadata": {}}
 
@@ -484,7 +485,7 @@ def test_plain_estimator_arrays() -> None:
     first, second = result.pubs
 
     assert first.evs == [[1.0, 0.5], [0.25, -1.0]]
-    assert all(isinstance(v, float) for row in first.evs for v in row)  # type: ignore[union-attr]
+    assert all(isinstance(v, float) for row in first.evs for v in row)
     assert first.stds == [[0.1, 0.1], [0.2, 0.2]]
     assert first.shape == (2, 2)
     assert first.ensemble_standard_error is None
@@ -1154,9 +1155,11 @@ def test_counts_agree_between_encodings(num_bits: int, shots: int, seed: int) ->
     encoded = primitive(pub("SamplerPubResult", {"m": bit_array(values, num_bits)}))
     expected = reference(values, num_bits) if shots else {}
     assert sampler_counts(plain) == sampler_counts(encoded) == [expected]
-    assert (
-        decode_result(plain).pubs[0].registers["m"] == decode_result(encoded).pubs[0].registers["m"]
-    )  # type: ignore[union-attr]
+    plain_pub = decode_result(plain).pubs[0]
+    encoded_pub = decode_result(encoded).pubs[0]
+    assert isinstance(plain_pub, SamplerPub)
+    assert isinstance(encoded_pub, SamplerPub)
+    assert plain_pub.registers["m"] == encoded_pub.registers["m"]
 
 
 def test_bitstrings_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -454,7 +454,7 @@ async def test_list_jobs_argument_mistakes_fail_before_any_request(api: FakeAPI)
         with pytest.raises(ValueError, match="not both"):
             no_project.jobs.list(session_id=SESSION, project_id=PROJECT)
         with pytest.raises(ValueError, match="order_by must be one of") as info:
-            no_project.jobs.list(session_id=SESSION, order_by="newest")
+            no_project.jobs.list(session_id=SESSION, order_by="newest")  # type: ignore[arg-type]
         assert "created_at_desc" in str(info.value)
         assert "session_name_asc" in str(info.value)
         with pytest.raises(ValueError, match="page_size must be <= 100"):
@@ -514,7 +514,7 @@ async def test_job_results_are_paged(client: ScalewayQaaSClient, api: FakeAPI) -
     assert results[1].url is not None
     assert results[1].result is None
     with pytest.raises(ValueError, match="created_at_asc, created_at_desc"):
-        client.jobs.results(JOB, order_by="name_asc")
+        client.jobs.results(JOB, order_by="name_asc")  # type: ignore[arg-type]
 
 
 async def test_watch_yields_each_change_and_cancelling_is_not_final(
@@ -739,7 +739,7 @@ async def test_create_session_mistakes_fail_before_any_request(api: FakeAPI) -> 
         with pytest.raises(ValueError, match="project_id"):
             client.sessions.list()
         with pytest.raises(ValueError, match=r"order_by must be one of .*started_at_desc"):
-            client.sessions.list(project_id=PROJECT, order_by="oldest")
+            client.sessions.list(project_id=PROJECT, order_by="oldest")  # type: ignore[arg-type]
     assert api.calls == []
 
 
@@ -829,7 +829,7 @@ async def test_wait_until_stopped_passes_through_stopping(
         api.on("GET", f"/sessions/{SESSION}", session(status))
     assert (await client.sessions.wait(SESSION, policy=FAST_POLL)).is_final
     with pytest.raises(ValueError, match="until must be one of running, stopped"):
-        await client.sessions.wait(SESSION, until="idle")
+        await client.sessions.wait(SESSION, until="idle")  # type: ignore[arg-type]
 
 
 # -- The session context manager ------------------------------------------------------------------

@@ -636,9 +636,7 @@ def test_caller_mistakes_are_type_and_value_errors(call: Any, error: type[Except
 
 # --- properties ------------------------------------------------------------------------------
 
-qasm_bodies = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=200
-)
+qasm_bodies = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=0, max_size=200)
 json_scalars = (
     st.none()
     | st.booleans()

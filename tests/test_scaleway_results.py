@@ -5,6 +5,7 @@ import json
 import random
 import time
 import zlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,8 @@ def fixture(name: str) -> str:
 
 
 def experiment(
-    counts: dict[str, int] | None = None,
-    memory: list[str] | None = None,
+    counts: Mapping[str, object] | None = None,
+    memory: Sequence[object] | None = None,
     header: dict[str, Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:

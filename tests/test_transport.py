@@ -208,7 +208,8 @@ async def test_json_is_decoded_into_the_requested_type_and_204_is_none() -> None
         async with TokenClient() as client:
             thing = await client._request("GET", "/t", cast_to=Thing)
             assert thing == Thing(id="t1", count=4)
-            assert await client._request("DELETE", "/t", cast_to=type(None)) is None
+            deleted: object = await client._request("DELETE", "/t", cast_to=type(None))
+            assert deleted is None
             assert await client._request("GET", "/log", cast_to=str) == "line 1\nline 2"
 
 
@@ -361,7 +362,8 @@ async def test_max_retries_zero_and_per_call_override() -> None:
 @pytest.mark.parametrize(
     # A 503 may come from a gateway whose upstream reset after acting: only 429 proves nothing
     # was done.
-    ("status", "retried"), [(500, False), (502, False), (503, False), (429, True)]
+    ("status", "retried"),
+    [(500, False), (502, False), (503, False), (429, True)],
 )
 async def test_post_is_retried_only_when_the_server_certainly_did_not_act(
     status: int, retried: bool

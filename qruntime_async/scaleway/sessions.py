@@ -40,6 +40,8 @@ SessionOrder = Literal[
     "started_at_desc",
     "status_asc",
     "status_desc",
+    "created_at_asc",
+    "created_at_desc",
 ]
 #: What :meth:`Sessions.wait` waits for: the session to run, or to stop.
 Until = Literal["running", "stopped"]

@@ -127,8 +127,8 @@ def test_dict_values_keyed_by_qiskit_names_or_parameters_are_renamed_too() -> No
     values = {p: 0.5 for p in parameters[:-1]} | {parameters[-1].name: [0.5]}
     with pytest.raises(ValueError, match="same shape"):
         sampler_params([(circuit, values)])
-    values = {p: [0.1, 0.2] for p in parameters[:-1]} | {parameters[-1].name: [0.3, 0.4]}
-    pub = sampler_params([(circuit, values)])["pubs"][0]
+    sweeps = {p: [0.1, 0.2] for p in parameters[:-1]} | {parameters[-1].name: [0.3, 0.4]}
+    pub = sampler_params([(circuit, sweeps)])["pubs"][0]
     declared = [
         line.split()[-1].rstrip(";") for line in pub[0].splitlines() if line.startswith("input")
     ]
@@ -304,7 +304,8 @@ def as_positional(values: Any, circuit: QuantumCircuit, text: str) -> list[Any]:
     ]
     names = dict(zip([p.name for p in circuit.parameters], declared, strict=True))
     columns = [np.asarray(values[names[p.name]], dtype=float) for p in circuit.parameters]
-    return np.stack(columns, axis=-1).tolist()
+    positional: list[Any] = np.stack(columns, axis=-1).tolist()
+    return positional
 
 
 def test_sampler_params_match_the_official_client(official: Official) -> None:

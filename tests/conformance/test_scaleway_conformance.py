@@ -302,7 +302,7 @@ def test_ten_thousand_shots_match_qiskit() -> None:
 
 
 # Documents beyond what a simulator writes: any header, keys and readouts qiskit accepts.
-headers = st.fixed_dictionaries(
+headers: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {},
     optional={
         "memory_slots": st.integers(min_value=0, max_value=10),
@@ -330,7 +330,7 @@ def experiments(draw: st.DrawFn) -> dict[str, Any]:
         "success": True,
         "data": {"counts": counts, "memory": memory},
     }
-    if header or draw(st.booleans()):
+    if bool(header) or draw(st.booleans()):
         experiment["header"] = header
     return experiment
 

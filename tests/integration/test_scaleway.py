@@ -229,7 +229,7 @@ async def test_watch_a_job_to_each_final_state(scaleway_client: ScalewayQaaSClie
         async def statuses(job_id: str) -> list[str]:
             seen = []
             watcher = scaleway_client.jobs.watch(job_id, policy=FAST, timeout=10)
-            async with aclosing(watcher) as events:  # type: ignore[type-var]
+            async with aclosing(watcher) as events:
                 async for job in events:
                     seen.append(job.status)
                     if job.status == JobStatus.RUNNING and job_id == long.id:
@@ -337,7 +337,7 @@ async def test_session_states_through_max_idle_duration() -> None:
         created = await client.sessions.create(SCALEWAY_AER_PLATFORM_ID, max_idle_duration=20)
         seen = [created.status]
         watcher = client.sessions.watch(created.id, policy=VERY_FAST, timeout=10)
-        async with aclosing(watcher) as events:  # type: ignore[type-var]
+        async with aclosing(watcher) as events:
             async for session in events:
                 if session.status != seen[-1]:
                     seen.append(session.status)
