@@ -7,7 +7,7 @@ below and keep unknown values as ints, so that a format the service adds later s
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import msgspec
 from msgspec.structs import force_setattr
@@ -71,12 +71,17 @@ def _known(enum: type[E], value: int) -> int:
         return value
 
 
-class QuantumProgram(Model, frozen=True):
-    """One program (circuit) of a computation model."""
+class Serialized(Model, frozen=True):
+    """A document serialised in some format, possibly compressed (programs, noise models and
+    results share this shape). Known format numbers become members of their enums; unknown
+    ones stay plain ints."""
+
+    #: The enum of ``serialization_format`` (each subclass names its own).
+    formats: ClassVar[type[IntEnum]] = IntEnum
 
     #: A :class:`CompressionFormat` (an int when unknown).
     compression_format: int
-    #: A :class:`ProgramSerializationFormat` (an int when unknown).
+    #: A member of the class's ``formats`` (an int when unknown).
     serialization_format: int
     serialization: str
 
@@ -84,11 +89,13 @@ class QuantumProgram(Model, frozen=True):
         force_setattr(
             self, "compression_format", _known(CompressionFormat, self.compression_format)
         )
-        force_setattr(
-            self,
-            "serialization_format",
-            _known(ProgramSerializationFormat, self.serialization_format),
-        )
+        force_setattr(self, "serialization_format", _known(self.formats, self.serialization_format))
+
+
+class QuantumProgram(Serialized, frozen=True):
+    """One program (circuit) of a computation model (``ProgramSerializationFormat``)."""
+
+    formats: ClassVar[type[IntEnum]] = ProgramSerializationFormat
 
     def text(self, *, max_size: int = MAX_DECOMPRESSED_BYTES) -> str:
         """The serialisation, decompressed when needed (ResponseDecodeError if it cannot be)."""
@@ -111,24 +118,10 @@ class ClientData(Model, frozen=True):
     user_agent: str | None = None
 
 
-class QuantumNoiseModel(Model, frozen=True):
-    """A noise model for emulators."""
+class QuantumNoiseModel(Serialized, frozen=True):
+    """A noise model for emulators (format: :class:`NoiseModelSerializationFormat`)."""
 
-    #: A :class:`CompressionFormat` (an int when unknown).
-    compression_format: int
-    #: A :class:`NoiseModelSerializationFormat` (an int when unknown).
-    serialization_format: int
-    serialization: str
-
-    def __post_init__(self) -> None:
-        force_setattr(
-            self, "compression_format", _known(CompressionFormat, self.compression_format)
-        )
-        force_setattr(
-            self,
-            "serialization_format",
-            _known(NoiseModelSerializationFormat, self.serialization_format),
-        )
+    formats: ClassVar[type[IntEnum]] = NoiseModelSerializationFormat
 
 
 class ComputationParameters(Model, frozen=True):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Annotated, Any, Protocol, runtime_checkable
+from typing import Annotated, Any, ClassVar, Protocol, runtime_checkable
 
 import msgspec
-from msgspec.structs import force_setattr
 
 from .._codec import Model
-from ._compression import CompressionFormat
-from ._payload_types import _known
+from ._payload_types import Serialized
 
 __all__ = [
     "ResultSerializationFormat",
@@ -37,24 +35,11 @@ class ResultSerializationFormat(IntEnum):
     MIMIQ_QCSR_JSON_V1 = 4
 
 
-class ProgramResult(Model, frozen=True):
-    """A program-result envelope (the text of ``JobResult.result``)."""
+class ProgramResult(Serialized, frozen=True):
+    """A program-result envelope, the text of ``JobResult.result`` (format:
+    :class:`ResultSerializationFormat`)."""
 
-    #: A :class:`~qruntime_async.scaleway.payloads.CompressionFormat` (an int when unknown).
-    compression_format: int
-    #: A :class:`ResultSerializationFormat` (an int when unknown).
-    serialization_format: int
-    serialization: str
-
-    def __post_init__(self) -> None:
-        force_setattr(
-            self, "compression_format", _known(CompressionFormat, self.compression_format)
-        )
-        force_setattr(
-            self,
-            "serialization_format",
-            _known(ResultSerializationFormat, self.serialization_format),
-        )
+    formats: ClassVar[type[IntEnum]] = ResultSerializationFormat
 
 
 class ExperimentHeader(Model, frozen=True):
