@@ -3,14 +3,17 @@
 Pages (made in memory, shaped like the emulator's answers): IBM workloads, IBM jobs (with their
 params) and Scaleway jobs, 1,000 items each.
 
-* ours: the SDK's decode step for that answer (msgspec into our frozen models, aware datetimes);
+* ours: the SDK's decode step for that answer (msgspec into our frozen models, aware datetimes:
+  IBM's zone-less ``2024-07-04 16:13:56.562000`` read as UTC, Scaleway's ``"1.02s"`` durations
+  as timedeltas), judged against the floor (target: at most 1.3x its time);
 * qiskit-ibm-runtime: what it does with such an answer. Workloads: ``Runtime.workloads_get``
   returns ``response.json()``, so ``json.loads`` is all of it. Jobs: ``QiskitRuntimeService.jobs``
   takes ``response.json()`` and builds one ``RuntimeJobV2`` per item (``_decode_job``); here with
   ``backend=None``, since looking the backend up needs the network;
 * scaleway-async: ``unmarshal_ListJobsResponse(json.loads(body))``, as ``list_jobs`` does;
 * for reference: ``json.loads`` alone, and plain msgspec structs with the same fields and no
-  hooks (the floor of the call-overhead benchmark).
+  hooks (the floor of the call-overhead benchmark; its timestamps stay as msgspec reads them,
+  naive for IBM jobs, and Scaleway's durations stay strings).
 
 Times are CPU time of the decoding thread (other processes on the machine do not count), with
 the garbage collector off while timing, as ``timeit`` does (this process imports every peer,
@@ -22,6 +25,7 @@ running in a loop of about 0.15 s, several times, and the best loop counts.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import math
@@ -39,7 +43,7 @@ from qruntime_async._codec import decode
 from qruntime_async.ibm.models import JobsPage, WorkloadsPage
 from qruntime_async.scaleway.models import ListJobsResponse, decode_compat
 
-TARGET = 3.0
+FLOOR_TARGET = 1.3
 ITEMS = 1000
 
 
@@ -179,10 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor_decoder = floor_decoders[title]
         decoders: list[tuple[str, Callable[[], Any]]] = [
             ("qruntime_async", ours_fn),
-            ("plain msgspec structs (floor)", lambda d=floor_decoder, b=body: d.decode(b)),
+            ("plain msgspec structs (floor)", functools.partial(floor_decoder.decode, body)),
         ]
         if not any(name.endswith("(json.loads)") for name, _ in peers):
-            decoders.append(("json.loads alone", lambda b=body: json.loads(b)))
+            decoders.append(("json.loads alone", functools.partial(json.loads, body)))
         decoders += [(name, fn) for name, fn in peers if fn is not None]
         times = best_times(decoders, repeats)
         print(f"{title}:")
@@ -192,34 +196,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             if fn is None:
                 print(f"  {name:48} not run")
         ours = times["qruntime_async"]
+        floor = times["plain msgspec structs (floor)"]
+        report.add(
+            Row(
+                benchmark=f"decode a {ITEMS:,}-item {title} vs plain msgspec structs",
+                ours=f"{ours * 1e3:.2f} ms",
+                others=f"plain msgspec structs (floor) {floor * 1e3:.2f} ms",
+                ratio=ours / floor,
+                target=f"<= {FLOOR_TARGET:g}x floor",
+                met=ours / floor <= FLOOR_TARGET,
+            )
+        )
         measured = [(name, times[name]) for name, fn in peers if fn is not None]
         refs = "; ".join(
-            f"{name} {times[name] * 1e3:.2f} ms"
-            for name in ("json.loads alone", "plain msgspec structs (floor)")
-            if name in times
+            f"{name} {times[name] * 1e3:.2f} ms" for name in ("json.loads alone",) if name in times
         )
         if measured:
             _, best_seconds = min(measured, key=lambda item: item[1])
-            ratio = best_seconds / ours
             others = "; ".join(f"{n} {t * 1e3:.2f} ms" for n, t in measured)
             report.add(
                 Row(
-                    benchmark=f"decode a {ITEMS:,}-item {title}",
+                    benchmark=f"decode a {ITEMS:,}-item {title} vs the best peer",
                     ours=f"{ours * 1e3:.2f} ms",
-                    others=f"{others}; {refs}",
-                    ratio=ratio,
-                    target=f">= {TARGET:g}x faster than the best peer",
-                    met=ratio >= TARGET,
-                )
-            )
-        else:
-            report.add(
-                Row(
-                    benchmark=f"decode a {ITEMS:,}-item {title}",
-                    ours=f"{ours * 1e3:.2f} ms",
-                    others=f"no peer measured; {refs}",
-                    ratio=None,
-                    target=f">= {TARGET:g}x faster than the best peer",
+                    others=f"{others}; {refs}" if refs else others,
+                    ratio=best_seconds / ours,
+                    target="report",
                     met=None,
                 )
             )

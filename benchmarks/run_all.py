@@ -7,6 +7,12 @@ output is included. A failing script is reported and the others still run.
     python benchmarks/run_all.py            # the full run, a few minutes
     python benchmarks/run_all.py --quick    # smaller counts, about a minute
     python benchmarks/run_all.py --only calls,decode
+    python benchmarks/run_all.py --also-python /path/to/venv-newest/bin/python \
+        --peer-python /path/to/venv-with-qiskit/bin/python
+
+``--also-python`` runs the call-overhead benchmark once more under another interpreter (a venv
+with another aiohttp: the rows name the version they ran on); ``--peer-python`` runs the
+result-decoding benchmark under an interpreter that has qiskit-ibm-runtime and NumPy.
 """
 
 from __future__ import annotations
@@ -29,10 +35,13 @@ BENCHMARKS: list[tuple[str, str, str]] = [
     ("calls", "bench_calls.py", "1. call overhead"),
     ("loop", "bench_loop_health.py", "2. event-loop health"),
     ("decode", "bench_decode.py", "3. decode"),
+    ("submit", "bench_submit.py", "3b. exactly-once submission"),
+    ("results", "bench_results.py", "3c. result decoding"),
     ("watch", "bench_watch.py", "4. watching"),
     ("paging", "bench_paging.py", "5. paging"),
     ("import", "bench_import.py", "6. import time"),
 ]
+CAPACITY_TARGET = 3000.0
 SCRIPT_TIMEOUT = 900
 
 
@@ -56,6 +65,25 @@ def run(cmd: Sequence[str], timeout: float) -> tuple[int, str, float]:
     return code, output, time.perf_counter() - started
 
 
+def interpreter_versions(python: str) -> str:
+    """``PATH (python X, aiohttp Y, ...)`` of another interpreter, for the machine line."""
+    code = (
+        "import importlib.metadata as m, platform\n"
+        "def v(d):\n"
+        "    try:\n"
+        "        return m.version(d)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        return None\n"
+        "parts = ['python ' + platform.python_version()]\n"
+        "for d in ('aiohttp', 'msgspec', 'qiskit-ibm-runtime', 'numpy'):\n"
+        "    if v(d):\n"
+        "        parts.append(d + ' ' + v(d))\n"
+        "print(', '.join(parts))\n"
+    )
+    code_, output, _ = run([python, "-c", code], 60)
+    return f"{python} ({output.strip() if code_ == 0 else 'not runnable'})"
+
+
 def met_text(met: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "-"}[met]
 
@@ -75,7 +103,7 @@ def watch_memory_row(output: str) -> dict[str, Any] | None:
     if not (growth and per_job and jobs):
         return None
     requests = re.search(r"list requests ([\d,]+)", output)
-    extra = f", {requests.group(1)} list requests" if requests else ""
+    extra = f", {requests.group(1)} list requests (every page)" if requests else ""
     return {
         "benchmark": f"RSS of {jobs.group(1)} watched jobs (watch_memory.py, simulated time)",
         "ours": f"+{growth.group(1)} MiB while watching ({per_job.group(1)} B a job{extra})",
@@ -91,13 +119,14 @@ def capacity_row(output: str) -> dict[str, Any] | None:
     if not found:
         return None
     parts = [f"{name.split()[0]} {float(value):,.0f} req/s" for name, value in found]
+    lowest = min(float(value) for _, value in found)
     return {
         "benchmark": "emulator capacity, simple GETs (emulator_capacity.py)",
         "ours": "; ".join(parts),
         "others": "(one emulator process, load generator on the same machine)",
         "ratio": None,
-        "target": "report",
-        "met": None,
+        "target": f">= {CAPACITY_TARGET:,.0f} GET/s",
+        "met": lowest >= CAPACITY_TARGET,
     }
 
 
@@ -116,30 +145,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--output", default=str(HERE / "results.md"), help="where to write the Markdown"
     )
+    parser.add_argument(
+        "--also-python",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also run the call-overhead benchmark under this interpreter (repeatable)",
+    )
+    parser.add_argument(
+        "--peer-python",
+        metavar="PATH",
+        help="run the result-decoding benchmark under this interpreter (qiskit-ibm-runtime, NumPy)",
+    )
     args = parser.parse_args(argv)
     wanted = set(args.only.split(",")) if args.only else {key for key, _, _ in BENCHMARKS}
 
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
     if args.only:
         command += f" --only {args.only}"
+    for extra_python in args.also_python:
+        command += f" --also-python {extra_python}"
+    if args.peer_python:
+        command += f" --peer-python {args.peer_python}"
     started_at = dt.datetime.now(dt.timezone.utc)
     info = machine_info()
+    for index, extra_python in enumerate(args.also_python, 2):
+        info[f"interpreter {index}"] = interpreter_versions(extra_python)
+    if args.peer_python:
+        info["peer interpreter"] = interpreter_versions(args.peer_python)
     total_start = time.perf_counter()
     sections: list[dict[str, Any]] = []
     failures: list[str] = []
     colleague_outputs: list[tuple[str, str]] = []
 
     with tempfile.TemporaryDirectory(prefix="qruntime-bench-") as tmp:
+        runs: list[tuple[str, str, str, str]] = []
         for key, script, title in BENCHMARKS:
             if key not in wanted:
                 continue
+            python = args.peer_python if key == "results" and args.peer_python else sys.executable
+            runs.append((key, script, title, python))
+            if key == "calls":
+                for index, extra_python in enumerate(args.also_python, 2):
+                    runs.append((f"calls{index}", script, f"{title} ({index})", extra_python))
+        for key, script, title, python in runs:
             out = Path(tmp) / f"{key}.json"
-            cmd = [sys.executable, str(HERE / script), "--json", str(out)]
+            cmd = [python, str(HERE / script), "--json", str(out)]
             if args.quick:
                 cmd.append("--quick")
             if args.no_pin:
                 cmd.append("--no-pin")
-            print(f"== {title}: {script}", flush=True)
+            print(f"== {title}: {script} ({python})", flush=True)
             code, output, seconds = run(cmd, SCRIPT_TIMEOUT)
             sys.stdout.write(output)
             print(f"   ({seconds:.1f} s, exit {code})", flush=True)
@@ -149,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 data["name"] = title
             if code != 0:
                 tail = "\n".join(output.strip().splitlines()[-5:])
-                failures.append(f"{script} exited with {code}: {tail}")
+                failures.append(f"{script} ({python}) exited with {code}: {tail}")
             data["seconds"] = seconds
             sections.append(data)
 
@@ -222,8 +278,14 @@ def render(
             f"{key} {value}"
             for key, value in info.items()
             if key not in ("scaleway-async", "qiskit-ibm-runtime", "load average")
+            and not key.startswith(("interpreter ", "peer interpreter"))
         )
         + ".",
+        *(
+            f"Also run under {key}: {value}."
+            for key, value in info.items()
+            if key.startswith(("interpreter ", "peer interpreter"))
+        ),
         f"Peers: scaleway-async {info.get('scaleway-async')}, "
         f"qiskit-ibm-runtime {info.get('qiskit-ibm-runtime')}. "
         f"Load average at the start: {info.get('load average', '?')}.",
@@ -253,10 +315,13 @@ def render(
             )
     lines += [
         "",
-        "Ratios: against the floor, our time per call over the floor's, the median over 10 "
-        "alternating pairs of 200-call chunks (lower is better); "
-        "against a peer, how many times faster or leaner ours is (higher is better); for "
-        "watching, per-job polling requests over the group watcher's.",
+        "Ratios (lower is better against the floor, higher against a peer): calls, our client "
+        "CPU per call over the floor's, the median over 16 alternating pairs of 250-call chunks "
+        "(process CPU time, so other processes on the machine count less than in wall time); "
+        "decoding, our CPU time over the floor's (best of several loops, in turns); submission, "
+        "our wall time over the raw POSTs', the median over alternating chunk pairs; against a "
+        "peer, how many times faster ours is; watching, per-job polling requests over the "
+        "group watcher's; session creation, the last chunk's time over the first's.",
         "",
     ]
     notes = [(section["name"], note) for section in sections for note in section["notes"]]

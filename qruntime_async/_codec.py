@@ -96,10 +96,10 @@ def _parse_duration(value: object) -> Duration:
 
 def _dec_hook(type_: type, obj: Any) -> Any:
     if type_ is Duration:
-        # The common wire shape first: "2.5s".
-        if isinstance(obj, str) and obj.endswith("s"):
+        # The common wire shape first: "2.5s" (positional arguments build a timedelta faster).
+        if obj.__class__ is str and obj[-1:] == "s":
             try:
-                return Duration(seconds=float(obj[:-1]))
+                return Duration(0, float(obj[:-1]))
             except (ValueError, OverflowError):
                 pass
         # A ValueError raised here is reported by msgspec with the field's path.
@@ -135,6 +135,20 @@ def _is_datetime_field(annotation: Any) -> bool:
 
 
 _UTC = timezone.utc
+# A naive datetime minus the naive epoch plus the aware one is the same wall time in UTC: two
+# C-level operations, about ten times cheaper than ``replace(tzinfo=...)`` (which parses keyword
+# arguments) and exact to the microsecond over datetime's whole range.
+_EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """``value`` as aware UTC; a naive one is taken as UTC."""
+    if value.tzinfo is None:
+        if value.__class__ is datetime:
+            return value - _EPOCH + _EPOCH_UTC
+        return value.replace(tzinfo=_UTC)
+    return value.astimezone(_UTC)
 
 
 def make_utc(self: Model) -> None:
@@ -145,19 +159,16 @@ def make_utc(self: Model) -> None:
     """
     for name in self.__utc_fields__:
         value = getattr(self, name)
-        if value is None:
-            continue
-        tz = value.tzinfo
-        if tz is _UTC:
-            continue
-        if tz is None:
-            force_setattr(self, name, value.replace(tzinfo=_UTC))
-        else:
-            force_setattr(self, name, value.astimezone(_UTC))
+        if value is not None and value.tzinfo is not _UTC:
+            force_setattr(self, name, _as_utc(value))
 
 
 def _compile_make_utc(names: tuple[str, ...]) -> Callable[[Model], None]:
-    """:func:`make_utc` unrolled for one model's fields: it runs once per decoded object."""
+    """:func:`make_utc` unrolled for one model's fields: it runs once per decoded object.
+
+    The common naive case (IBM's ``2021-05-05 00:56:04.569709``) is converted inline; aware
+    timestamps in UTC (RFC 3339 ``...Z``, as msgspec decodes them) cost two comparisons.
+    """
     for name in names:
         if not name.isidentifier() or keyword.iskeyword(name):
             return _mark(make_utc)
@@ -166,10 +177,19 @@ def _compile_make_utc(names: tuple[str, ...]) -> Callable[[Model], None]:
         lines += [
             f"    v = self.{name}",
             "    if v is not None and v.tzinfo is not UTC:",
-            f"        setattr(self, {name!r}, "
-            "v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC))",
+            "        if v.tzinfo is None and v.__class__ is DT:",
+            f"            setattr(self, {name!r}, v - EPOCH + EPOCH_UTC)",
+            "        else:",
+            f"            setattr(self, {name!r}, as_utc(v))",
         ]
-    namespace: dict[str, Any] = {"UTC": _UTC, "setattr": force_setattr}
+    namespace: dict[str, Any] = {
+        "UTC": _UTC,
+        "DT": datetime,
+        "EPOCH": _EPOCH,
+        "EPOCH_UTC": _EPOCH_UTC,
+        "as_utc": _as_utc,
+        "setattr": force_setattr,
+    }
     exec("\n".join(lines), namespace)
     function: Callable[[Model], None] = namespace["__post_init__"]
     return _mark(function)

@@ -200,5 +200,3 @@ def scrub_request_info(exc: BaseException) -> None:
     exc.request_info = clean  # type: ignore[attr-defined]
     # aiohttp also keeps the request info among the exception's arguments.
     exc.args = tuple(clean if arg is info else arg for arg in exc.args)
-
-

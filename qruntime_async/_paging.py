@@ -410,4 +410,3 @@ def make_pager(
         read_ahead=read_ahead,
         listing=listing,
     )
-

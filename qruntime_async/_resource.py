@@ -42,19 +42,20 @@ class APIResource(Generic[ClientT]):
     def __init__(self, client: ClientT) -> None:
         self._client = client
 
-    async def _get(
+    def _get(
         self,
         path: str,
         *,
         cast_to: type[T],
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, Any] | None = None,
-    ) -> T:
-        return await self._client._request(
+    ) -> Awaitable[T]:
+        # Returns the transport's coroutine itself: no extra coroutine layer per call.
+        return self._client._request(
             "GET", path, cast_to=cast_to, path_params=path_params, params=params
         )
 
-    async def _post(
+    def _post(
         self,
         path: str,
         *,
@@ -62,20 +63,20 @@ class APIResource(Generic[ClientT]):
         path_params: Mapping[str, object] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
-    ) -> T:
-        return await self._client._request(
+    ) -> Awaitable[T]:
+        return self._client._request(
             "POST", path, cast_to=cast_to, path_params=path_params, json=json, idempotent=idempotent
         )
 
-    async def _patch(
+    def _patch(
         self,
         path: str,
         *,
         json: Any,
         cast_to: type[T],
         path_params: Mapping[str, object] | None = None,
-    ) -> T:
-        return await self._client._request(
+    ) -> Awaitable[T]:
+        return self._client._request(
             "PATCH", path, cast_to=cast_to, path_params=path_params, json=json
         )
 

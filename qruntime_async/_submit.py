@@ -62,7 +62,8 @@ def new_idempotency_key() -> str:
 
 def idempotency_tag(key: str) -> str:
     """The reserved tag that carries ``key``."""
-    if not key or any(ch.isspace() for ch in key) or len(key) > 64:
+    # split() differs from [key] exactly when the key is empty or holds whitespace.
+    if len(key) > 64 or key.split() != [key]:
         raise ValueError("idempotency_key must be 1-64 characters without spaces")
     return IDEMPOTENCY_TAG_PREFIX + key
 

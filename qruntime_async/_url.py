@@ -88,6 +88,15 @@ def _query_value(name: str, value: object) -> str:
     raise TypeError(f"query parameter {name} has an unsupported type {type(value).__name__}")
 
 
+def _query_text(name: str, value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    text = value if value.__class__ is str else _query_value(name, value)
+    return text if _UNRESERVED.match(text) else quote(text, safe="")
+
+
 def encode_query(params: Mapping[str, Any] | None) -> str:
     """Encode query parameters: lists repeated, None dropped, bools lowercase, datetimes UTC."""
     if not params:
@@ -96,22 +105,21 @@ def encode_query(params: Mapping[str, Any] | None) -> str:
     for name, value in params.items():
         if value is None:
             continue
-        values: Iterable[Any]
-        if isinstance(value, (list, tuple, set, frozenset)):
-            values = sorted(value) if isinstance(value, (set, frozenset)) else value
-        else:
-            values = (value,)
         key = name if _UNRESERVED.match(name) else quote(name, safe="")
-        for item in values:
-            if item is None:
-                continue
-            text = _query_value(name, item)
-            if not _UNRESERVED.match(text):
-                text = quote(text, safe="")
-            parts.append(f"{key}={text}")
+        if isinstance(value, (list, tuple, set, frozenset)):
+            values: Iterable[Any] = sorted(value) if isinstance(value, (set, frozenset)) else value
+            for item in values:
+                if item is not None:
+                    parts.append(f"{key}={_query_text(name, item)}")
+        else:
+            parts.append(f"{key}={_query_text(name, value)}")
     return "&".join(parts)
 
 
+# Paths already expanded from one template and one plain string id (an id is checked and
+# quoted the same way every time). Bounded: emptied when full.
+_EXPANDED: dict[tuple[str, str, str], str] = {}
+_EXPANDED_MAX = 4096
 
 
 def expand_path(path: str, path_params: Mapping[str, object] | None) -> str:
@@ -122,6 +130,17 @@ def expand_path(path: str, path_params: Mapping[str, object] | None) -> str:
     """
     if not path_params:
         return path
+    if len(path_params) == 1:
+        ((name, value),) = path_params.items()
+        if value.__class__ is str:
+            key = (path, name, value)
+            done = _EXPANDED.get(key)
+            if done is None:
+                done = path.format_map({name: quote_segment(v.resource_id(name, value), name=name)})
+                if len(_EXPANDED) >= _EXPANDED_MAX:
+                    _EXPANDED.clear()
+                _EXPANDED[key] = done
+            return done
     return path.format_map(
         {
             name: quote_segment(v.resource_id(name, value), name=name)

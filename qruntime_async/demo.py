@@ -69,6 +69,8 @@ class DemoReport:
     notice_latencies: list[float]
     ibm_session_id: str | None
     scaleway_session_id: str | None
+    #: The counts of one completed job per provider, decoded from its result document.
+    sample_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def final_jobs(self) -> int:
@@ -96,6 +98,7 @@ class DemoReport:
             "notice_latency_p95_seconds": _round(self.percentile(95)),
             "ibm_session_id": self.ibm_session_id,
             "scaleway_session_id": self.scaleway_session_id,
+            "sample_counts": self.sample_counts,
         }
 
 
@@ -150,6 +153,8 @@ class _RunState:
     )
     latencies: list[float] = field(default_factory=list)
     ids: dict[str, str | None] = field(default_factory=lambda: {"ibm": None, "scaleway": None})
+    #: One job per provider that completed, whose counts the report shows.
+    completed: dict[str, str] = field(default_factory=dict)
 
     def tick(self) -> None:
         if self.on_progress is not None:
@@ -199,6 +204,21 @@ async def _run(
             group.start_soon(_ibm_part, ibm, emulator, ibm_jobs, shots, run)
         if scw_jobs:
             group.start_soon(_scaleway_part, scw, emulator, scw_jobs, shots, run)
+    async with (
+        IBMRuntimeClient(
+            token=emulator.ibm_token, instance=emulator.ibm_instance, base_url=emulator.ibm_url
+        ) as ibm,
+        ScalewayQaaSClient(
+            secret_key=emulator.scaleway_secret_key,
+            project_id=emulator.scaleway_project_id,
+            base_url=emulator.scaleway_url,
+        ) as scw,
+    ):
+        samples: dict[str, dict[str, int]] = {}
+        if "ibm" in run.completed:
+            samples["ibm"] = (await ibm.jobs.counts(run.completed["ibm"]))[0]
+        if "scaleway" in run.completed:
+            samples["scaleway"] = (await scw.jobs.counts(run.completed["scaleway"]))[0]
     return DemoReport(
         jobs=jobs,
         by_provider_state={name: dict(c) for name, c in run.by_state.items() if c},
@@ -207,6 +227,7 @@ async def _run(
         notice_latencies=run.latencies,
         ibm_session_id=run.ids["ibm"],
         scaleway_session_id=run.ids["scaleway"],
+        sample_counts=samples,
     )
 
 
@@ -234,6 +255,8 @@ async def _follow(
             run.progress.states[f"{provider} {status}"] += 1
             if event.final or event.error is not None:
                 run.by_state[provider][status] += 1
+                if event.error is None and status.lower() == "completed":
+                    run.completed.setdefault(provider, event.id)
                 run.progress.final += 1
                 turned_final = run.timeline.real(final_time_of(job) if job is not None else None)
                 if turned_final is not None:

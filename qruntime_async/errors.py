@@ -108,9 +108,7 @@ class APIStatusError(APIError):
         attempts: int = 1,
         fields: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            message, method=method, url=url, attempts=attempts, request_id=request_id
-        )
+        super().__init__(message, method=method, url=url, attempts=attempts, request_id=request_id)
         self.status = status
         self.code = code
         #: The first characters of the response body (for diagnosis).

@@ -60,9 +60,7 @@ async def test_a_body_over_the_limit_raises_a_typed_error(
     hostile_server: tuple[str, dict[str, int]],
 ) -> None:
     url, _ = hostile_server
-    async with PlainClient(
-        base_url=url, options=ClientOptions(max_response_bytes=LIMIT)
-    ) as client:
+    async with PlainClient(base_url=url, options=ClientOptions(max_response_bytes=LIMIT)) as client:
         with pytest.raises(ResponseTooLargeError, match=f"limit of {LIMIT} bytes") as caught:
             await client._request("GET", "/big", cast_to=dict)
         assert caught.value.limit == LIMIT
@@ -77,9 +75,7 @@ async def test_an_endless_body_stops_at_the_limit(
     hostile_server: tuple[str, dict[str, int]],
 ) -> None:
     url, sent = hostile_server
-    async with PlainClient(
-        base_url=url, options=ClientOptions(max_response_bytes=LIMIT)
-    ) as client:
+    async with PlainClient(base_url=url, options=ClientOptions(max_response_bytes=LIMIT)) as client:
         with pytest.raises(ResponseTooLargeError):
             await client._request("GET", "/endless", cast_to=bytes)
     # Reading stopped near the limit instead of buffering the whole stream.

@@ -75,6 +75,10 @@ def _print_report(report: Any, console: Any, out: TextIO) -> None:
         for provider, states in sorted(report.by_provider_state.items())
         for state, number in sorted(states.items())
     ]
+    rows += [
+        (f"{provider}: counts of one job", ", ".join(f"{k}: {n}" for k, n in sorted(c.items())))
+        for provider, c in sorted(report.sample_counts.items())
+    ]
     summary = [
         ("jobs submitted", str(report.jobs)),
         ("jobs final", str(report.final_jobs)),
