@@ -18,13 +18,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .display import Counts
+from .ibm.results._estimator import _flat
 from .ibm.results.types import (
     EstimatorPub,
     EstimatorResult,
     Register,
     SamplerPub,
     SamplerResult,
-    _flat,
 )
 
 __all__ = ["EXTRA", "plot", "plot_counts", "plot_estimator"]

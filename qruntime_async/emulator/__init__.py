@@ -61,8 +61,11 @@ Behaviour worth knowing:
 
 Layout: ``ibm/`` and ``scaleway/`` each hold ``state.py`` (records and their states in virtual
 time), ``views.py`` (JSON renderings), ``parse.py`` (request checking), ``store.py`` (the
-records), ``routes.py`` (the aiohttp handlers) and ``errors.py``; ``_store.py`` has what both
-share (ids, creation numbers, cached renderings, snapshot copies).
+records), ``routes.py`` (the service and its route table), the aiohttp handlers in
+``*_routes.py`` (jobs, sessions, workloads or catalogue, on the shared steps of
+``route_base.py``) and ``errors.py``; ``_store.py`` has what both share (ids, creation numbers,
+cached renderings, snapshot copies). ``_server.py`` is the :class:`Emulator` itself,
+``_middleware.py`` the counting, error shapes and fault injection every request goes through.
 """
 
 from ._cli import (

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -16,113 +14,21 @@ from aiohttp import web
 from ._circuits import simulator_available
 from ._context import Context
 from ._control import ControlRoutes
-from ._faults import FaultInjector, FaultPlan, gateway_page, gateway_reset, malformed_body
-from ._util import JSON_CONTENT_TYPE, ApiError, json_response, rfc3339_ms
+from ._credentials import Credentials
+from ._faults import FaultInjector
+from ._middleware import RequestHandling
+from ._util import rfc3339_ms
 from .config import EmulatorConfig, FaultConfig
-from .ibm import (
-    CODE_INTERNAL,
-    CODE_METHOD,
-    CODE_NOT_FOUND,
-    CODE_RATE_LIMITED,
-    CODE_UNAVAILABLE,
-    IbmJobSnapshot,
-    IbmService,
-    IbmSessionSnapshot,
-)
+from .ibm import IbmJobSnapshot, IbmService, IbmSessionSnapshot
 from .scaleway import ScalewayJobSnapshot, ScalewayService, ScalewaySessionSnapshot
 
 __all__ = ["Credentials", "Emulator"]
-
-logger = logging.getLogger("qruntime_async.emulator")
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-_API_PROVIDERS = frozenset({"ibm", "scaleway", "iam", "ibm_cloud"})
 
 #: The most jobs one seeding call stores.
 MAX_SEED = 1_000_000
 
 
-def _provider_of(path: str) -> str:
-    if path.startswith("/runtime"):
-        return "ibm"
-    if path.startswith("/qaas"):
-        return "scaleway"
-    if path.startswith("/identity"):
-        return "iam"
-    if path.startswith(("/global-search", "/global-catalog")):
-        return "ibm_cloud"
-    if path.startswith("/_emulator"):
-        return "emulator"
-    return "other"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Credentials:
-    """The credentials and names a client needs to talk to one emulator (from its config)."""
-
-    ibm_token: str
-    ibm_user_id: str
-    ibm_instance: str
-    ibm_other_token: str | None
-    ibm_other_instance: str | None
-    ibm_admin_token: str | None
-    ibm_admin_hub: str | None
-    ibm_api_key: str | None
-    ibm_service_crn: str | None
-    ibm_backend: str
-    scaleway_secret_key: str
-    scaleway_access_key: str
-    scaleway_project_id: str
-    scaleway_other_secret_key: str | None
-    scaleway_other_project_id: str | None
-    scaleway_platform_id: str
-    scaleway_photonic_platform_id: str | None
-
-    @classmethod
-    def from_config(cls, config: EmulatorConfig) -> Credentials:
-        """Pick the first member user, a member of another instance, an admin, and the first two
-        Scaleway projects (empty strings where the configuration has none)."""
-        members = [u for u in config.ibm_users if u.instances]
-        admins = [u for u in config.ibm_users if u.admin_hubs]
-        main = members[0] if members else None
-        other = None
-        if main is not None:
-            other = next((u for u in members[1:] if u.instances[0] != main.instances[0]), None)
-        crn = None
-        if main is not None:
-            crn = next(
-                (i.crn for i in config.ibm_instances if i.name == main.instances[0] and i.crn),
-                None,
-            )
-        platforms = config.scaleway_platforms
-        general = next((p for p in platforms if p.technology != "photonic"), None)
-        photonic = next((p for p in platforms if p.technology == "photonic"), None)
-        projects = config.scaleway_projects
-        first = projects[0] if projects else None
-        second = projects[1] if len(projects) > 1 else None
-        return cls(
-            ibm_token=main.token if main else "",
-            ibm_user_id=main.user_id if main else "",
-            ibm_instance=main.instances[0] if main else "",
-            ibm_other_token=other.token if other else None,
-            ibm_other_instance=other.instances[0] if other else None,
-            ibm_admin_token=admins[0].token if admins else None,
-            ibm_admin_hub=admins[0].admin_hubs[0] if admins else None,
-            ibm_api_key=main.api_keys[0] if main and main.api_keys else None,
-            ibm_service_crn=crn,
-            ibm_backend=config.ibm_backends[0].name if config.ibm_backends else "",
-            scaleway_secret_key=first.secret_key if first else "",
-            scaleway_access_key=first.access_key if first else "",
-            scaleway_project_id=first.project_id if first else "",
-            scaleway_other_secret_key=second.secret_key if second else None,
-            scaleway_other_project_id=second.project_id if second else None,
-            scaleway_platform_id=general.id if general else "",
-            scaleway_photonic_platform_id=photonic.id if photonic else None,
-        )
-
-
-class Emulator:
+class Emulator(RequestHandling):
     """A local server emulating IBM Quantum Runtime, IBM Cloud IAM and Scaleway QaaS.
 
     Use ``async with Emulator(config) as emu:``; it listens on ``config.host`` and a free port
@@ -401,149 +307,3 @@ class Emulator:
         self._scw.add_routes(app)
         ControlRoutes(self, self._ctx).add_routes(app)
         return app
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        path = request.path
-        provider = _provider_of(path)
-        status: int
-        injector = self._faults
-        if injector.active and provider in _API_PROVIDERS:
-            plan = injector.plan(request.method, path)
-            if plan is not None:
-                try:
-                    resp, status = await self._serve_faulted(request, handler, provider, plan)
-                finally:
-                    self._ctx.epoch += 1
-                key = (provider, request.method, status)
-                self._counts[key] = self._counts.get(key, 0) + 1
-                return resp
-        resp = await self._call(request, handler, provider)
-        method = request.method
-        if method != "GET":
-            self._ctx.epoch += 1
-        key = (provider, method, resp.status)
-        self._counts[key] = self._counts.get(key, 0) + 1
-        return resp
-
-    async def _call(
-        self, request: web.Request, handler: Handler, provider: str
-    ) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            return exc.response()
-        except web.HTTPException as exc:
-            return self._http_error(provider, exc.status, exc.reason)
-        except Exception:
-            logger.exception("emulator handler failed: %s %s", request.method, request.path)
-            return self._http_error(provider, 500, "Internal Server Error")
-
-    def _http_error(self, provider: str, status: int, reason: str) -> web.Response:
-        if provider == "ibm":
-            code = {404: CODE_NOT_FOUND, 405: CODE_METHOD, 503: CODE_UNAVAILABLE}.get(
-                status, CODE_INTERNAL
-            )
-            return json_response(self._ibm.errors.body(status, code, reason), status)
-        if provider == "scaleway":
-            kind = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal_error")
-            if status == 503:
-                kind = "service_unavailable"
-            return json_response({"message": reason.lower(), "type": kind}, status)
-        if provider == "iam":
-            return json_response(
-                {"errorCode": f"BXNIM{status:04d}E", "errorMessage": reason}, status
-            )
-        return json_response({"error": reason, "status": status}, status)
-
-    def _rate_limited(self, provider: str) -> web.Response:
-        headers = self._faults.retry_after_headers()
-        if provider == "ibm":
-            body: Any = self._ibm.errors.body(
-                429, CODE_RATE_LIMITED, "Too many requests; retry after the given delay"
-            )
-        elif provider == "scaleway":
-            body = {"message": "too many requests", "type": "too_many_requests"}
-        else:
-            body = {"errorCode": "BXNIM0429E", "errorMessage": "Too many requests"}
-        return json_response(body, 429, headers)
-
-    def _server_error(self, provider: str, status: int) -> web.Response:
-        if status in (502, 504):
-            return gateway_page(status)
-        reason = "Service Unavailable" if status == 503 else "Internal Server Error"
-        return self._http_error(provider, status, reason)
-
-    async def _serve_faulted(
-        self, request: web.Request, handler: Handler, provider: str, plan: FaultPlan
-    ) -> tuple[web.StreamResponse, int]:
-        injector = self._faults
-        if plan.delay > 0:
-            if plan.spike:
-                injector.count("latency_spike")
-            await asyncio.sleep(plan.delay)
-        kind = plan.kind
-        if kind is None:
-            resp = await self._call(request, handler, provider)
-            return resp, resp.status
-        if kind == "rate_limit":
-            injector.count("rate_limit")
-            resp = self._rate_limited(provider)
-            return resp, resp.status
-        if not plan.after:
-            injector.count(kind)
-            if kind == "error":
-                resp = self._server_error(provider, plan.status)
-                return resp, resp.status
-            if kind == "disconnect":
-                _abort(request)
-                return web.Response(status=503), 0
-            body = b'{"id": "' if kind == "truncate" else malformed_body(0.0)
-            return web.Response(body=body, content_type=JSON_CONTENT_TYPE), 200
-        resp = await self._call(request, handler, provider)
-        return await self._spoil(request, resp, provider, plan)
-
-    async def _spoil(
-        self, request: web.Request, resp: web.StreamResponse, provider: str, plan: FaultPlan
-    ) -> tuple[web.StreamResponse, int]:
-        """Replace or break the answer of a request the server acted on."""
-        injector = self._faults
-        kind = plan.kind or ""
-        if kind == "gateway_503":
-            injector.count(kind)
-            return gateway_reset(), 503
-        if kind == "error":
-            injector.count(kind)
-            err = self._server_error(provider, plan.status)
-            return err, err.status
-        raw = resp.body if isinstance(resp, web.Response) else None
-        body = raw if isinstance(raw, bytes) else b""
-        if not body:
-            if kind == "disconnect":
-                injector.count(kind)
-                _abort(request)
-                return web.Response(status=503), 0
-            return resp, resp.status
-        injector.count(kind)
-        if kind == "disconnect":
-            partial = web.StreamResponse(status=resp.status, headers=resp.headers)
-            partial.content_length = len(body)
-            await partial.prepare(request)
-            await partial.write(body[: max(1, len(body) // 2)])
-            _abort(request)
-            return partial, resp.status
-        if kind == "truncate":
-            cut = body[: max(1, len(body) // 2)]
-            return web.Response(body=cut, status=resp.status, content_type=JSON_CONTENT_TYPE), (
-                resp.status
-            )
-        garbage = malformed_body(len(body) % 2)
-        return web.Response(body=garbage, status=resp.status, content_type=JSON_CONTENT_TYPE), (
-            resp.status
-        )
-
-
-def _abort(request: web.Request) -> None:
-    transport = request.transport
-    if transport is not None:
-        transport.abort()

@@ -10,7 +10,6 @@ however many the session holds.
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -384,28 +383,3 @@ def session_start(s: IbmSession, now: float, queue: float) -> float:
     if session_phase(s, now) == "active" or prev_end > now:
         return max(now + SESSION_DISPATCH_SECONDS, prev_end + SESSION_DISPATCH_SECONDS)
     return max(now + queue, prev_end)
-
-
-# --- backends ----------------------------------------------------------------------------------
-
-
-class BackendLoad:
-    """Planned start times of jobs not yet started, per backend (the backends' queues)."""
-
-    def __init__(self) -> None:
-        self._starts: dict[str, list[float]] = {}
-
-    def clear(self) -> None:
-        """Forget every planned start."""
-        self._starts.clear()
-
-    def waiting(self, backend: str, now: float) -> int:
-        """How many jobs start on ``backend`` after ``now``."""
-        heap = self._starts.setdefault(backend, [])
-        while heap and heap[0] <= now:
-            heapq.heappop(heap)
-        return len(heap)
-
-    def add(self, backend: str, start: float) -> None:
-        """A job will start on ``backend`` at ``start``."""
-        heapq.heappush(self._starts.setdefault(backend, []), start)

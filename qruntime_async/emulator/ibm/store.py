@@ -12,8 +12,9 @@ from .._circuits import CircuitError, parse_qasm
 from .._context import Context
 from .._store import Store, oldest_first
 from ..config import IbmBackend, IbmInstance
+from .backend_load import BackendLoad
 from .parse import JobRequest, Measure
-from .state import BackendLoad, IbmJob, IbmSession, add_job, cancel, job_state, session_start
+from .state import IbmJob, IbmSession, add_job, cancel, job_state, session_start
 from .views import IbmJobSnapshot, IbmSessionSnapshot, job_snapshot, session_snapshot
 from .workloads import WorkloadIndex
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._checks import _fail, _index_path, _key, _kind, _leads_with, _rectangular
-from .types import EstimatorPub, Register, SamplerPub, _Array
+from ._estimator import EstimatorPub, _Array
+from ._sampler import Register, SamplerPub
 
 
 def _numbers(value: Any, path: str, *, to_float: bool) -> _Array:

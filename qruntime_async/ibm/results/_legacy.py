@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._checks import _count_int, _fail, _Invalid, _key, _kind, _mapping, _wrapped
-from .types import Encoding
+from ._common import Encoding
 
 
 def _legacy_count(value: Any, path: str) -> int:

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from ._assemble import _estimator_pub, _numbers, _sampler_pub
 from ._checks import _Budget, _count_int, _fail, _index_path, _key, _kind, _mapping, _rectangular
-from .types import EstimatorPub, Register, SamplerPub
+from ._estimator import EstimatorPub
+from ._sampler import Register, SamplerPub
 
 _HEX_LIST = re.compile(r"0[xX][0-9a-fA-F]+(?:,0[xX][0-9a-fA-F]+)*")
 

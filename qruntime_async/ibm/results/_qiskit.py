@@ -7,7 +7,8 @@ from typing import Any
 from ..._npy import NpyError, inflate_base64, read_npy
 from ._assemble import _estimator_pub, _numbers, _sampler_pub
 from ._checks import _Budget, _count_int, _fail, _index_path, _key, _mapping, _shape_of, _wrapped
-from .types import EstimatorPub, Register, SamplerPub, _Array
+from ._estimator import EstimatorPub, _Array
+from ._sampler import Register, SamplerPub
 
 
 def _ndarray(value: Any, path: str, budget: _Budget) -> _Array:

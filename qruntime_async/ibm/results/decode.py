@@ -8,10 +8,12 @@ import msgspec
 
 from ...errors import ResponseDecodeError
 from ._checks import _Budget, _fail, _Invalid, _kind, _mapping, _wrapped
+from ._common import Encoding
+from ._estimator import EstimatorPub, EstimatorResult
 from ._legacy import _legacy_counts_map, _legacy_pub_counts, _quasi_counts
 from ._plain import _plain_pub
 from ._qiskit import _qiskit_pub
-from .types import Encoding, EstimatorPub, EstimatorResult, SamplerPub, SamplerResult
+from ._sampler import SamplerPub, SamplerResult
 
 __all__ = ["DEFAULT_MAX_ARRAY_BYTES", "decode_result", "sampler_counts"]
 
