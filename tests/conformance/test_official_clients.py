@@ -3,12 +3,17 @@
 qiskit-ibm-runtime is configured only through its documented settings: ``IAM_URL`` (its IAM
 endpoint), the IBM Cloud SDK's ``GLOBAL_SEARCH_URL`` / ``GLOBAL_CATALOG_URL`` (instance lookup),
 and the ``url`` + ``url_resolver`` constructor arguments (the runtime API used as given).
+qiskit-scaleway is configured only through its environment variables ``QISKIT_SCALEWAY_PROJECT_ID``,
+``QISKIT_SCALEWAY_SECRET_KEY`` and ``QISKIT_SCALEWAY_API_URL`` (the emulator's root URL: the client
+adds ``/qaas/v1alpha1`` itself).
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -185,35 +190,68 @@ def test_estimator_expectation_values(service: QiskitRuntimeService, emu: Emulat
 SCALEWAY_REASON = "qiskit-scaleway 0.3 needs Python >= 3.12 (older releases pin qiskit 1.x)"
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason=SCALEWAY_REASON)
-def test_scaleway_provider_two_circuits_and_sampler(server: EmulatorThread) -> None:
+def scaleway_circuits() -> list[QuantumCircuit]:
+    """A Bell pair, a flipped qubit, and a readout wider than the circuit's qubits."""
+    bell_pair = QuantumCircuit(2)
+    bell_pair.h(0)
+    bell_pair.cx(0, 1)
+    bell_pair.measure_all()
+    flip = QuantumCircuit(1)
+    flip.x(0)
+    flip.measure_all()
+    wide = QuantumCircuit(1, 2)
+    wide.x(0)
+    wide.measure(0, 1)
+    return [bell_pair, flip, wide]
+
+
+def run_on_scaleway() -> tuple[list[dict[str, int]], list[str], str]:
+    """Through qiskit-scaleway, configured by its environment variables only: the counts of
+    :func:`scaleway_circuits` run as one job, the Sampler's Bell bitstrings, the session id."""
     scaleway = pytest.importorskip("qiskit_scaleway", reason="qiskit-scaleway is not installed")
     primitives = pytest.importorskip("qiskit_scaleway.primitives")
-    server.reset()
-    emu = server.emulator
-    provider = scaleway.ScalewayProvider(
-        project_id=emu.scaleway_project_id,
-        secret_key=emu.scaleway_secret_key,
-        url=emu.scaleway_url + "/qaas/v1alpha1",
-    )
-    backend = provider.get_backend(SCALEWAY_AER_PLATFORM)
-    session_id = backend.start_session(
+    backend = scaleway.ScalewayProvider().get_backend(SCALEWAY_AER_PLATFORM)
+    assert backend.num_qubits > 2
+    session_id: str = backend.start_session(
         name="conformance", deduplication_id="conformance", max_duration="15m"
     )
     try:
-        circuit = QuantumCircuit(2)
-        circuit.h(0)
-        circuit.cx(0, 1)
-        circuit.measure_all()
-        flip = QuantumCircuit(1)
-        flip.x(0)
-        flip.measure_all()
-        result = backend.run([circuit, flip], shots=SHOTS, session_id=session_id).result()
-        assert_bell_counts(result.get_counts(0), SHOTS)
-        assert result.get_counts(1) == {"1": SHOTS}
+        circuits = scaleway_circuits()
+        result = backend.run(circuits, shots=SHOTS, session_id=session_id).result()
+        counts = [dict(result.get_counts(i)) for i in range(len(circuits))]
         sampler = primitives.Sampler(backend=backend, session_id=session_id)
-        pub = sampler.run([circuit], shots=SHOTS).result()[0]
-        assert_bell_counts(pub.data.meas.get_counts(), SHOTS)
-        assert len(pub.data.meas.get_bitstrings()) == SHOTS
+        pub = sampler.run([circuits[0]], shots=SHOTS).result()[0]
+        bitstrings = list(pub.data.meas.get_bitstrings())
     finally:
         backend.stop_session(session_id)
+    return counts, bitstrings, session_id
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason=SCALEWAY_REASON)
+def test_scaleway_provider_circuits_and_sampler(
+    server: EmulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.reset()
+    emu = server.emulator
+    monkeypatch.setenv("QISKIT_SCALEWAY_PROJECT_ID", emu.scaleway_project_id)
+    monkeypatch.setenv("QISKIT_SCALEWAY_SECRET_KEY", emu.scaleway_secret_key)
+    monkeypatch.setenv("QISKIT_SCALEWAY_API_URL", emu.scaleway_url)
+    counts, bitstrings, session_id = run_on_scaleway()
+    with warnings.catch_warnings():
+        # scaleway_qaas_client never closes its httpx connection pool
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    bell_counts, flip_counts, wide_counts = counts
+    assert_bell_counts(bell_counts, SHOTS)
+    assert flip_counts == {"1": SHOTS}
+    assert wide_counts == {"10": SHOTS}
+    assert len(bitstrings) == SHOTS
+    assert_bell_counts(dict(Counter(bitstrings)), SHOTS)
+    (session,) = emu.scaleway_sessions()
+    assert session.id == session_id
+    assert session.deduplication_id == "conformance"
+    assert len(session.job_ids) == 2
+    assert all(
+        job.circuit == {"perceval_circuit": None, "qiskit_circuit": None}
+        for job in emu.scaleway_jobs()
+    )

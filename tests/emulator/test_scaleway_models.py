@@ -89,6 +89,44 @@ async def test_model_job_without_circuit_runs_the_model_programs(api: Api, emu: 
     assert set(second["data"]["counts"]) <= {"0x0", "0x3"}
 
 
+@pytest.mark.parametrize("circuit", [{}, {"qiskit_circuit": None, "perceval_circuit": None}])
+async def test_model_job_with_an_empty_circuit_object(
+    api: Api, emu: Emulator, circuit: dict[str, Any]
+) -> None:
+    # scaleway_qaas_client always sends "circuit", empty when the job runs a model
+    model_id = await new_model(api, model_payload((2, 1, BELL)))
+    sid = (await new_session(api))["id"]
+    body = {"name": "e", "session_id": sid, "model_id": model_id, "circuit": circuit}
+    reply = await api.scw("POST", "/jobs", json=body)
+    assert reply.status == 200, reply.json
+    item = await finished_result(api, emu, reply.json["id"])
+    (experiment,) = open_envelope(item["result"])["results"]
+    assert set(experiment["data"]["counts"]) <= {"0x0", "0x3"}
+
+
+async def test_header_qubits_cover_every_memory_slot(api: Api, emu: Emulator) -> None:
+    wide = 'OPENQASM 2.0; include "qelib1.inc"; qreg q[1]; creg c[3]; x q[0]; measure q[0] -> c[2];'
+    model_id = await new_model(api, model_payload((2, 1, wide)))
+    sid = (await new_session(api))["id"]
+    body = {"name": "w", "session_id": sid, "model_id": model_id}
+    reply = await api.scw("POST", "/jobs", json=body)
+    item = await finished_result(api, emu, reply.json["id"])
+    (experiment,) = open_envelope(item["result"])["results"]
+    assert experiment["data"]["counts"] == {"0x4": 1024}
+    # qio shifts away count keys at or above 2**n_qubits: n_qubits never below memory_slots
+    assert experiment["header"]["memory_slots"] == 3
+    assert experiment["header"]["n_qubits"] == 3
+
+
+async def test_an_empty_circuit_string_is_refused_even_with_a_model(api: Api) -> None:
+    model_id = await new_model(api, model_payload((2, 1, BELL)))
+    sid = (await new_session(api))["id"]
+    body = {"name": "b", "session_id": sid, "model_id": model_id, "circuit": {"qiskit_circuit": ""}}
+    reply = await api.scw("POST", "/jobs", json=body)
+    assert reply.status == 400
+    assert "circuit" in reply.json["fields"]
+
+
 async def test_older_run_payload_and_no_memory_by_default(api: Api, emu: Emulator) -> None:
     payload = json.dumps(
         {

@@ -185,8 +185,11 @@ def paging(q: Any, config: EmulatorConfig, order_values: set[str], default_order
 def _circuit(body: dict[str, Any], errors: dict[str, str]) -> dict[str, str | None]:
     circuit = body.get("circuit")
     kinds: dict[str, str | None] = {"perceval_circuit": None, "qiskit_circuit": None}
-    if circuit is None and isinstance(body.get("model_id"), str):
-        # the official clients send the programs as a model and no circuit
+    empty = circuit is None or (
+        isinstance(circuit, dict) and all(circuit.get(k) is None for k in kinds)
+    )
+    if empty and isinstance(body.get("model_id"), str):
+        # the official clients send the programs as a model and an empty (or no) circuit
         return kinds
     if not isinstance(circuit, dict):
         errors["circuit"] = (

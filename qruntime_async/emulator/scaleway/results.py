@@ -112,6 +112,7 @@ def experiment(sample: Sample, index: int, memory: bool, seed: int) -> dict[str,
     data: dict[str, Any] = {"counts": counts}
     if memory:
         data["memory"] = [hex(_joint_value(o)) for o in sample.memory(seed)]
+    slots = sum(size for _, size in sample.registers)
     return {
         "shots": sample.shots,
         "success": True,
@@ -120,8 +121,10 @@ def experiment(sample: Sample, index: int, memory: bool, seed: int) -> dict[str,
         "header": {
             "name": f"circuit-{index}",
             "creg_sizes": [[name, size] for name, size in sample.registers],
-            "memory_slots": sum(size for _, size in sample.registers),
-            "n_qubits": sample.num_qubits,
+            "memory_slots": slots,
+            # never below memory_slots: qio's to_qiskit_result shifts right by n_qubits bits any
+            # count key at or above 2**n_qubits, which would corrupt wider readouts
+            "n_qubits": max(sample.num_qubits, slots),
         },
         "status": "DONE",
         "metadata": {"method": sample.method, "synthetic": sample.synthetic},
