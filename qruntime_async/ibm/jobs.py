@@ -391,6 +391,7 @@ class Jobs(APIResource["IBMRuntimeClient"]):
             concurrency=concurrency,
             expect_more=expect_more,
             get_one=lambda job_id: self.get(job_id, exclude_params=True),
+            progress=progress,
         )
 
     def _session_listing(self, session_id: str) -> AsyncPager[Job]:
