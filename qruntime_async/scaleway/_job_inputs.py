@@ -101,7 +101,9 @@ def create_body(
         name=v.optional_str("name", name) or _default_job_name(),
         session_id=sid,
         circuit=(
-            None
+            # The spec requires ``circuit``; with a model it is empty, as the official provider
+            # sends it.
+            JobCircuit()
             if model_id is not None and circuit is None and perceval_circuit is None
             else make_circuit(circuit, perceval_circuit=perceval_circuit)
         ),

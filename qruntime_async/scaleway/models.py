@@ -603,8 +603,9 @@ class CreateJobRequest(_Request, frozen=True):
 
     name: str
     session_id: str
-    #: Absent when ``model_id`` names a computation model (what the official provider sends).
-    circuit: JobCircuit | None = None
+    #: Empty (``{}``) when ``model_id`` names a computation model, as the official provider
+    #: sends it.
+    circuit: JobCircuit
     tags: list[str] | None = None
     max_duration: timedelta | None = None
     model_id: str | None = None
