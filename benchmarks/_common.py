@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import gc
 import importlib.metadata
 import json
 import math
@@ -186,6 +187,41 @@ def percentile(values: Sequence[float], q: float) -> float:
 def median(values: Iterable[float]) -> float:
     items = list(values)
     return statistics.median(items) if items else math.nan
+
+
+def loop_count(fn: Callable[[], Any], budget: float) -> int:
+    """How many calls of ``fn`` take about ``budget`` seconds of this thread's CPU time."""
+    fn()
+    t0 = time.thread_time()
+    fn()
+    once = max(time.thread_time() - t0, 1e-6)
+    return max(1, int(budget / once))
+
+
+def best_times(
+    functions: Sequence[tuple[str, Callable[[], Any]]], repeats: int, budget: float = 0.15
+) -> dict[str, float]:
+    """Best CPU seconds per call of each function, the garbage collector off while timing.
+
+    Each function runs in a loop of about ``budget`` seconds, ``repeats`` times; the functions
+    take turns in every repeat, so that all of them meet the same machine.
+    """
+    counts = {name: loop_count(fn, budget) for name, fn in functions}
+    best = dict.fromkeys(counts, math.inf)
+    for _ in range(repeats):
+        for name, fn in functions:
+            number = counts[name]
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.thread_time()
+                for _ in range(number):
+                    fn()
+                elapsed = time.thread_time() - t0
+            finally:
+                gc.enable()
+            best[name] = min(best[name], elapsed / number)
+    return best
 
 
 def fmt_rate(value: float, unit: str = "calls/s") -> str:

@@ -26,15 +26,12 @@ running in a loop of about 0.15 s, several times, and the best loop counts.
 from __future__ import annotations
 
 import functools
-import gc
 import json
-import math
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from _common import Report, Row, import_peer, parse_args
+from _common import Report, Row, best_times, import_peer, parse_args
 from _contenders import floor_page_decoders as floor_decoders
 from _contenders import qiskit_runtime_client
 from _documents import ibm_jobs_page, ibm_workloads_page, scaleway_jobs_page
@@ -45,37 +42,6 @@ from qruntime_async.scaleway.models import ListJobsResponse, decode_compat
 
 FLOOR_TARGET = 1.3
 ITEMS = 1000
-
-
-def loop_count(fn: Callable[[], Any], budget: float) -> int:
-    """How many calls of ``fn`` take about ``budget`` seconds."""
-    fn()
-    t0 = time.thread_time()
-    fn()
-    once = max(time.thread_time() - t0, 1e-6)
-    return max(1, int(budget / once))
-
-
-def best_times(
-    decoders: Sequence[tuple[str, Callable[[], Any]]], repeats: int, budget: float = 0.15
-) -> dict[str, float]:
-    """Best CPU seconds per call of each decoder; the decoders take turns in every repeat."""
-    counts = {name: loop_count(fn, budget) for name, fn in decoders}
-    best = dict.fromkeys(counts, math.inf)
-    for _ in range(repeats):
-        for name, fn in decoders:
-            number = counts[name]
-            gc.collect()
-            gc.disable()
-            try:
-                t0 = time.thread_time()
-                for _ in range(number):
-                    fn()
-                elapsed = time.thread_time() - t0
-            finally:
-                gc.enable()
-            best[name] = min(best[name], elapsed / number)
-    return best
 
 
 def qiskit_jobs_builder() -> tuple[Callable[[bytes], Any] | None, str | None]:

@@ -17,17 +17,14 @@ collector off while timing. Both sides must return the same counts.
 
 from __future__ import annotations
 
-import gc
 import json
-import math
 import random
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from _common import Report, Row, import_peer, parse_args
+from _common import Report, Row, best_times, import_peer, parse_args
 
 from qruntime_async.emulator.ibm.encoded import SamplerOutcome, primitive_result
 from qruntime_async.ibm.results import sampler_counts
@@ -48,25 +45,6 @@ def document() -> bytes:
     return json.dumps(body).encode()
 
 
-def best_time(fn: Callable[[], Any], repeats: int, budget: float = 0.3) -> float:
-    fn()
-    t0 = time.thread_time()
-    fn()
-    number = max(1, int(budget / max(time.thread_time() - t0, 1e-6)))
-    best = math.inf
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
-            t0 = time.thread_time()
-            for _ in range(number):
-                fn()
-            best = min(best, (time.thread_time() - t0) / number)
-        finally:
-            gc.enable()
-    return best
-
-
 _CHILD = """
 import sys
 sys.modules["numpy"] = None  # every "import numpy" now fails
@@ -76,7 +54,7 @@ body = b.document()
 from qruntime_async.ibm.results import sampler_counts
 counts = sampler_counts(body)[0]
 assert "numpy" not in sys.modules or sys.modules["numpy"] is None
-print(len(counts), b.best_time(lambda: sampler_counts(body), {repeats}))
+print(len(counts), b.best_times([("", lambda: sampler_counts(body))], {repeats}, 0.3)[""])
 """
 
 
@@ -105,7 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     decoder_mod, why = import_peer("qiskit_ibm_runtime.json")
     numpy_mod, _ = import_peer("numpy")
-    timings: dict[str, float] = {}
     decoders: list[tuple[str, Callable[[], Any]]] = [
         ("qruntime_async", lambda: sampler_counts(body))
     ]
@@ -118,9 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if qiskit() != ours_counts:
             raise RuntimeError("qiskit-ibm-runtime and qruntime_async disagree on the counts")
         decoders.append(("qiskit-ibm-runtime", qiskit))
-    for _ in range(2):  # in turns, so that both meet the same machine
-        for name, fn in decoders:
-            timings[name] = min(timings.get(name, math.inf), best_time(fn, repeats))
+    timings = best_times(decoders, 2 * repeats, budget=0.3)
     no_numpy, failure = no_numpy_time(repeats)
     for name, seconds in timings.items():
         print(f"  {name:32} {seconds * 1e3:8.2f} ms")

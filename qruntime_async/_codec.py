@@ -24,6 +24,7 @@ from typing import Any, ClassVar, TypeVar
 import msgspec
 from msgspec.structs import force_setattr
 
+from . import _constants as C
 from .errors import ResponseDecodeError
 
 __all__ = [
@@ -31,14 +32,13 @@ __all__ = [
     "Duration",
     "decode",
     "encode",
+    "excerpt",
     "format_duration",
     "make_utc",
     "parse_duration",
 ]
 
 T = TypeVar("T")
-
-_BODY_EXCERPT = 500
 
 
 class Duration(timedelta):
@@ -270,7 +270,7 @@ def decode(
         raise ResponseDecodeError(
             f"a value is out of range: {exc}",
             expected=_type_name(type_),
-            body=_excerpt(data),
+            body=excerpt(data),
             method=method,
             url=url,
         ) from None
@@ -278,7 +278,7 @@ def decode(
         raise ResponseDecodeError(
             f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})",
             expected=_type_name(type_),
-            body=_excerpt(data),
+            body=excerpt(data),
             method=method,
             url=url,
             malformed=True,
@@ -287,15 +287,16 @@ def decode(
         raise ResponseDecodeError(
             "the document is nested too deeply",
             expected=_type_name(type_),
-            body=_excerpt(data),
+            body=excerpt(data),
             method=method,
             url=url,
         ) from None
     return result
 
 
-def _excerpt(data: bytes | str) -> str:
-    text = data[:_BODY_EXCERPT]
+def excerpt(data: bytes | str) -> str:
+    """The first characters of a body, kept in error reports."""
+    text = data[: C.BODY_EXCERPT_CHARS]
     if isinstance(text, bytes):
         return text.decode("utf-8", "replace")
     return text
@@ -319,7 +320,7 @@ def _decode_error(
         message,
         expected=_type_name(type_),
         path=path,
-        body=_excerpt(data),
+        body=excerpt(data),
         method=method,
         url=url,
         malformed=malformed,

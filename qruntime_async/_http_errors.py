@@ -11,6 +11,7 @@ import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _constants as C
+from ._codec import excerpt
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -33,8 +34,8 @@ __all__ = [
 ]
 
 
-def _excerpt(body: bytes) -> str:
-    return body[: C.BODY_EXCERPT_CHARS].decode("utf-8", "replace")
+#: Request headers whose values are credentials.
+SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "proxy-authorization"})
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
@@ -173,15 +174,12 @@ def status_error(
         "request_id": request_id_of(headers) or trace,
         "method": method,
         "url": url,
-        "body": _excerpt(body),
+        "body": excerpt(body),
         "fields": fields,
     }
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after, **kwargs)
     return cls(message, **kwargs)
-
-
-SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "proxy-authorization"})
 
 
 def scrub_request_info(exc: BaseException) -> None:

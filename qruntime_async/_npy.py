@@ -22,6 +22,7 @@ __all__ = [
     "MAX_FORTRAN_RUNS",
     "MAX_NDIM",
     "NpyArray",
+    "InflateError",
     "NpyError",
     "element_count",
     "inflate_base64",
@@ -137,23 +138,43 @@ def _containers(shape: tuple[int, ...]) -> int:
     return count
 
 
-def inflate_base64(text: str, max_bytes: int) -> bytes:
-    """Decode base64 text, then zlib-inflate it, refusing output beyond ``max_bytes``."""
+class InflateError(ValueError):
+    """Base64-of-zlib text that does not inflate.
+
+    ``reason`` is ``"base64"``, ``"zlib"``, ``"too large"``, ``"truncated"`` or ``"trailing"``;
+    ``detail`` is the decoder's own message, if it gave one.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+_ASCII_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def inflate_base64(text: str, max_bytes: int, *, spaces: bool = False) -> bytes:
+    """Decode base64 text, then zlib-inflate it, refusing output beyond ``max_bytes``.
+
+    ``spaces`` tolerates ASCII spaces and line breaks (wrapped base64). Problems raise
+    :class:`InflateError`; more than ``max_bytes`` is refused before it is produced.
+    """
     try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise NpyError("not valid base64") from None
+        raw = base64.b64decode(_ASCII_SPACE.sub("", text) if spaces else text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InflateError("base64", str(exc)) from None
     inflater = zlib.decompressobj()
     try:
         out = inflater.decompress(raw, max_bytes + 1)
-    except zlib.error:
-        raise NpyError("not valid zlib data") from None
+    except zlib.error as exc:
+        raise InflateError("zlib", str(exc)) from None
     if len(out) > max_bytes or inflater.unconsumed_tail:
-        raise NpyError(f"inflates beyond the {max_bytes}-byte limit")
+        raise InflateError("too large")
     if not inflater.eof:
-        raise NpyError("the zlib stream is cut short")
+        raise InflateError("truncated")
     if inflater.unused_data:
-        raise NpyError("unexpected bytes after the zlib stream")
+        raise InflateError("trailing")
     return out
 
 

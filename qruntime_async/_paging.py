@@ -293,16 +293,14 @@ def _brings_news(items: Sequence[Any], seen: set[int]) -> bool:
     pager remembers, sends pages of items already listed; their ids (hashed, to keep memory
     small on long listings) tell.
     """
-    news = False
+    before = len(seen)
+    add = seen.add
     for item in items:
         rid = getattr(item, "id", None)
         if not isinstance(rid, str):
             return True
-        key = hash(rid)
-        if key not in seen:
-            seen.add(key)
-            news = True
-    return news
+        add(hash(rid))
+    return len(seen) > before
 
 
 def make_pager(

@@ -78,9 +78,7 @@ class Shared:
     def session_for(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
         """The pool of ``loop``, made (or made anew, after a change of loop) when needed."""
         if self.loop is not loop:
-            if self.loop is not None or (self.session is not None and self.owns_session):
-                self.rebind(loop)
-            self.loop = loop
+            self.rebind(loop)
         session = self.session
         if session is None:
             # Created here, inside the running loop, never at construction time.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._validate import _CONTROL
+
 __all__ = ["Secret", "check_credential"]
 
 
@@ -18,7 +20,7 @@ def check_credential(name: str, value: object, *, hint: str = "") -> str:
     text = value.strip()
     if not text:
         raise ValueError(f"{name} must not be empty{hint}")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+    if _CONTROL.search(text):
         raise ValueError(f"{name} contains control characters (such as a line break)")
     return text
 

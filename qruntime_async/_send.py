@@ -88,14 +88,7 @@ async def send_once(
             allow_redirects=False,
         ) as resp:
             sent = True
-            declared = resp.content_length
-            if declared is not None and declared <= limit and _ENCODING not in resp.headers:
-                # The common case, read in one go without a coroutine of its own.
-                data = await resp.read()
-                if len(data) > limit:
-                    raise _too_large(limit, method, url, None)
-            else:
-                data = await read_bounded(resp, limit, method, url)
+            data = await read_bounded(resp, limit, method, url)
             status = resp.status
             resp_headers = resp.headers
     except asyncio.CancelledError:

@@ -35,9 +35,6 @@ logger = logging.getLogger("qruntime_async")
 class SessionBlock:
     """Base of both services' session blocks; subclasses open, finish and abort the session."""
 
-    #: What :meth:`_abort` does to the session, as a verb for log messages.
-    _abort_action = "end"
-
     def __init__(
         self,
         client: BaseClient,
@@ -145,6 +142,11 @@ class SessionBlock:
     async def _abort(self, error: BaseException) -> None:
         """End the session after the block raised ``error`` (or was cancelled)."""
         raise NotImplementedError
+
+    @property
+    def _abort_action(self) -> str:
+        """What :meth:`_abort` does to the session, as a verb for log messages."""
+        return "end"
 
     def _describe(self) -> dict[str, Any]:
         return {"id": self._id}

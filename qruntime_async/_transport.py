@@ -15,9 +15,8 @@ import logging
 import random
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -52,15 +51,6 @@ _JSON = "application/json"
 _FORM = "application/x-www-form-urlencoded"
 
 
-class FixedAuth(Protocol):
-    """A credential whose headers never change (its repr must not show them)."""
-
-    @property
-    def static_headers(self) -> Mapping[str, str]:
-        """The headers that authenticate every request."""
-        ...
-
-
 class BaseClient(PoolOwner):
     """Connection pool ownership, the request pipeline and lifecycle shared by every client.
 
@@ -88,12 +78,7 @@ class BaseClient(PoolOwner):
         self._rng = random.Random()
         # Request headers by content type, for the auth headers they were built with.
         self._headers_cache: dict[str | None, tuple[Mapping[str, str], Mapping[str, str]]] = {}
-        # The aiohttp timeout of the last Timeout used without a retry deadline.
-        self._aiohttp_timeout: tuple[Timeout, aiohttp.ClientTimeout] | None = None
         self._shared = Shared(options, f"{type(self).__name__} created at {caller()}")
-        #: Credentials whose headers never change (``static_headers``), read without awaiting;
-        #: None when they are renewed (IAM) and come from :meth:`_auth_headers`.
-        self._fixed_auth: FixedAuth | None = None
 
     @property
     def options(self) -> ClientOptions:
@@ -177,9 +162,6 @@ class BaseClient(PoolOwner):
         return decode(data, cast_to, method=method, url=url)
 
     # -- the pipeline --------------------------------------------------------------------------
-    def _url(self, path: str, path_params: Mapping[str, object] | None) -> str:
-        return self._base_url + self._api_prefix + expand_path(path, path_params)
-
     def _headers(
         self,
         auth: Mapping[str, str] | None,
@@ -208,16 +190,6 @@ class BaseClient(PoolOwner):
         if auth is not None:
             self._headers_cache[content_type] = (auth, frozen)
         return frozen
-
-    def _attempt_timeout(self, timeout: Timeout, left: float | None) -> aiohttp.ClientTimeout:
-        if left is not None:
-            return timeout.to_aiohttp(left)
-        cached = self._aiohttp_timeout
-        if cached is not None and cached[0] is timeout:
-            return cached[1]
-        converted = timeout.to_aiohttp()
-        self._aiohttp_timeout = (timeout, converted)
-        return converted
 
     async def _request(
         self,
@@ -279,12 +251,7 @@ class BaseClient(PoolOwner):
             attempt += 1
             if shared.paused_until:
                 await self._wait_for_pause(policy, started)
-            if not authenticated:
-                auth = None
-            elif self._fixed_auth is not None:
-                auth = self._fixed_auth.static_headers
-            else:
-                auth = await self._auth_headers()
+            auth = await self._auth_headers() if authenticated else None
             request_headers = self._headers(auth, content_type, headers)
             left = None
             if policy.deadline is not None:
@@ -298,7 +265,7 @@ class BaseClient(PoolOwner):
                     full_url,
                     request_headers,
                     body,
-                    self._attempt_timeout(call_timeout, left),
+                    call_timeout.to_aiohttp(left),
                     attempt,
                     limit,
                 )

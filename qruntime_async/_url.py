@@ -89,10 +89,6 @@ def _query_value(name: str, value: object) -> str:
 
 
 def _query_text(name: str, value: object) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
     text = value if value.__class__ is str else _query_value(name, value)
     return text if _UNRESERVED.match(text) else quote(text, safe="")
 

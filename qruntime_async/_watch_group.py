@@ -276,7 +276,9 @@ class WatchGroup(Generic[R]):
                     assert timeout is not None
                     raise self._timeout_error(timeout)
                 if tracker is not None:
-                    self._track(tracker, events)
+                    stats = self.stats
+                    tracker.requests = stats.list_requests + stats.single_requests
+                    tracker.push()
                 for event in events:
                     yield event
                 if (
@@ -291,17 +293,6 @@ class WatchGroup(Generic[R]):
             self._tracker = None
             if tracker is not None:
                 tracker.close()
-
-    def _track(self, tracker: ProgressTracker, events: list[WatchEvent[R]]) -> None:
-        stats = self.stats
-        tracker.requests = stats.list_requests + stats.single_requests
-        for event in events:
-            if event.error is not None:
-                tracker.set(event.id, "error", done=True)
-            elif event.snapshot is not None:
-                state = state_text(self._key_of(event.snapshot))
-                tracker.set(event.id, state, done=event.final)
-        tracker.push()
 
     def _hard_deadline(self) -> float | None:
         # On anyio's (real) clock: when the group's timeout, plus a little grace, runs out.
@@ -393,6 +384,7 @@ class WatchGroup(Generic[R]):
         policy = self._policy
         key_of, is_final, hint = self._key_of, self._is_final, self._hint
         entries = self._entries
+        progress = self._tracker
         # A listing serves every resource at once: one resource changing must not make the
         # whole group poll fast again, so with list_many the schedules never restart.
         reset = policy.reset_on_change and self._list_many is None
@@ -407,11 +399,16 @@ class WatchGroup(Generic[R]):
                 del entries[rid]
                 events.append(WatchEvent(rid, entry.snapshot, error=error))
                 self.stats.errors += 1
+                if progress is not None:
+                    progress.set(rid, "error", done=True)
                 continue
             snapshot = results[rid]
             final = is_final(snapshot)
-            if entry.observe(snapshot, key_of(snapshot), final=final, reset=reset):
+            key = key_of(snapshot)
+            if entry.observe(snapshot, key, final=final, reset=reset):
                 events.append(WatchEvent(rid, snapshot, final=final))
+                if progress is not None and snapshot is not None:
+                    progress.set(rid, state_text(key), done=final)
             if final:
                 del entries[rid]
                 continue

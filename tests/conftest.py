@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
+import io
+from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
+from aiohttp import web
+
+from qruntime_async.cli import main
 
 pytest_plugins = ["pytester"]
 
@@ -17,6 +25,7 @@ _AIORESPONSES_MODULES = [
     "test_ibm_watch.py",
     "test_reliability.py",
     "test_scaleway_client.py",
+    "test_scaleway_spec.py",
     "test_transport.py",
 ]
 collect_ignore: list[str] = []
@@ -29,3 +38,49 @@ def pytest_report_header() -> list[str]:
     if collect_ignore:
         lines.append("aioresponses is not installed: left out " + ", ".join(collect_ignore))
     return lines
+
+
+#: Every environment variable the ``qruntime`` command reads credentials or URLs from.
+CLI_ENVIRONMENT = (
+    "QRUNTIME_IBM_TOKEN",
+    "QRUNTIME_IBM_INSTANCE",
+    "QRUNTIME_IBM_URL",
+    "QRUNTIME_IBM_API_KEY",
+    "QRUNTIME_IBM_SERVICE_CRN",
+    "QRUNTIME_IBM_IAM_URL",
+    "SCW_SECRET_KEY",
+    "SCW_DEFAULT_PROJECT_ID",
+    "SCW_API_URL",
+)
+
+
+@pytest.fixture
+def no_cli_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs the test without any of :data:`CLI_ENVIRONMENT` set."""
+    for name in CLI_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Runs ``qruntime *argv`` in-process: its exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: web.Application) -> AsyncIterator[str]:
+    """Serves ``app`` on a free loopback port; yields its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+def only_this_task() -> bool:
+    """True when no task but the current one is left running."""
+    return asyncio.all_tasks() == {asyncio.current_task()}

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 
 from qruntime_async import cli
-from qruntime_async.cli import main
 
-ENVIRONMENT = (
-    "QRUNTIME_IBM_TOKEN",
-    "QRUNTIME_IBM_INSTANCE",
-    "QRUNTIME_IBM_URL",
-    "QRUNTIME_IBM_API_KEY",
-    "QRUNTIME_IBM_SERVICE_CRN",
-    "QRUNTIME_IBM_IAM_URL",
-    "SCW_SECRET_KEY",
-    "SCW_DEFAULT_PROJECT_ID",
-    "SCW_API_URL",
-)
+from .conftest import run_cli as run
+
 #: Nothing listens here: every command below must stop before sending a request.
 URL = "http://127.0.0.1:9"
 
-
-@pytest.fixture(autouse=True)
-def _no_credentials_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+pytestmark = pytest.mark.usefixtures("no_cli_credentials")
 
 
 def test_missing_ibm_credentials_name_the_option() -> None:

@@ -157,26 +157,30 @@ def test_sampler_body_from_sampler_guide() -> None:
     assert_params(sampler_params([[resulting_qasm], [resulting_qasm, None, 500]]), as_sent(guide))
 
 
+#: The dynamical decoupling and twirling options of the primitives guide's step 5 bodies.
+GUIDE_DD_TWIRLING: dict[str, Any] = {
+    "dynamical_decoupling": {
+        "enable": True,
+        "sequence_type": "XpXm",
+        "extra_slack_distribution": "middle",
+        "scheduling_method": "alap",
+    },
+    "twirling": {
+        "enable_gates": True,
+        "enable_measure": True,
+        "num_randomizations": "auto",
+        "shots_per_randomization": "auto",
+        "strategy": "active-accum",
+    },
+}
+
+
 def test_sampler_options_body_from_primitives_guide() -> None:
     # primitives-rest-api.ipynb, Sampler step 5
     guide = {
         "pubs": [[SAMPLER_QASM]],
         "version": "2",
-        "options": {
-            "dynamical_decoupling": {
-                "enable": True,
-                "sequence_type": "XpXm",
-                "extra_slack_distribution": "middle",
-                "scheduling_method": "alap",
-            },
-            "twirling": {
-                "enable_gates": True,
-                "enable_measure": True,
-                "num_randomizations": "auto",
-                "shots_per_randomization": "auto",
-                "strategy": "active-accum",
-            },
-        },
+        "options": GUIDE_DD_TWIRLING,
     }
     got = sampler_params([SAMPLER_QASM], options={**DD_OPTIONS, **TWIRLING_OPTIONS})
     assert_params(got, as_sent(guide))
@@ -225,19 +229,7 @@ def test_estimator_options_body_from_primitives_guide() -> None:
                     "noise_factors": [1, 3, 5],
                 },
             },
-            "dynamical_decoupling": {
-                "enable": True,
-                "sequence_type": "XpXm",
-                "extra_slack_distribution": "middle",
-                "scheduling_method": "alap",
-            },
-            "twirling": {
-                "enable_gates": True,
-                "enable_measure": True,
-                "num_randomizations": "auto",
-                "shots_per_randomization": "auto",
-                "strategy": "active-accum",
-            },
+            **GUIDE_DD_TWIRLING,
         },
     }
     got = estimator_params(

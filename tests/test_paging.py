@@ -22,6 +22,8 @@ from qruntime_async._paging import (
 )
 from qruntime_async.errors import PagingError
 
+from .conftest import only_this_task
+
 # -- fake servers ------------------------------------------------------------------------------
 
 
@@ -122,10 +124,6 @@ def page_strategy(page_size: int = 5) -> PageNumberPaging[ScwJobList, int]:
 async def collect(pager: AsyncPager[int], into: list[int]) -> None:
     async for item in pager:
         into.append(item)
-
-
-def only_this_task() -> bool:
-    return asyncio.all_tasks() == {asyncio.current_task()}
 
 
 # -- stop rules --------------------------------------------------------------------------------

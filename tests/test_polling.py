@@ -20,6 +20,8 @@ from qruntime_async._watch import wait, watch
 from qruntime_async._watch_group import WatchEvent, WatchGroup
 from qruntime_async.errors import NotFoundError, WaitTimeoutError
 
+from .conftest import only_this_task
+
 FINAL = frozenset({"Completed", "Failed", "Cancelled"})
 
 
@@ -65,10 +67,6 @@ class Script:
 
 
 STEADY = PollPolicy(jitter=0.0)
-
-
-def only_this_task() -> bool:
-    return asyncio.all_tasks() == {asyncio.current_task()}
 
 
 # -- the schedule ------------------------------------------------------------------------------

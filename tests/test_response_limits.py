@@ -11,6 +11,8 @@ from aiohttp import web
 from qruntime_async import ClientOptions, ResponseTooLargeError
 from qruntime_async._transport import BaseClient
 
+from .conftest import serve_app
+
 LIMIT = 64 * 1024
 
 
@@ -45,15 +47,8 @@ async def hostile_server() -> AsyncIterator[tuple[str, dict[str, int]]]:
     app.router.add_get("/big", big)
     app.router.add_get("/endless", endless)
     app.router.add_get("/small", small)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}", sent
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url, sent
 
 
 async def test_a_body_over_the_limit_raises_a_typed_error(

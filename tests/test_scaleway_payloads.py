@@ -725,19 +725,27 @@ def test_random_documents_only_raise_decode_errors(value: Any) -> None:
     _read_or_decode_error(json.dumps(value))
 
 
+#: Where to garble a sample document, for :func:`garbled`.
+GARBLING = {
+    "position": st.integers(min_value=0),
+    "junk": st.binary(min_size=1, max_size=4),
+    "cut": st.floats(min_value=0.0, max_value=1.0),
+}
+
+
+def garbled(sample: bytes, position: int, junk: bytes, cut: float) -> tuple[bytes, bytes]:
+    """The sample with one byte replaced by junk, and the sample cut short."""
+    index = position % len(sample)
+    return sample[:index] + junk + sample[index + 1 :], sample[: int(len(sample) * cut)]
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    sample=st.sampled_from(SAMPLES),
-    position=st.integers(min_value=0),
-    junk=st.binary(min_size=1, max_size=4),
-    cut=st.floats(min_value=0.0, max_value=1.0),
-)
+@given(sample=st.sampled_from(SAMPLES), **GARBLING)
 def test_garbled_payloads_only_raise_decode_errors(
     sample: bytes, position: int, junk: bytes, cut: float
 ) -> None:
-    index = position % len(sample)
-    _read_or_decode_error(sample[:index] + junk + sample[index + 1 :])
-    _read_or_decode_error(sample[: int(len(sample) * cut)])
+    for data in garbled(sample, position, junk, cut):
+        _read_or_decode_error(data)
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,7 +6,6 @@ import random
 import time
 import zlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,12 +31,9 @@ from qruntime_async.scaleway.results import (
     result_memory,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "scaleway_payloads"
+from .test_scaleway_payloads import GARBLING, fixture, garbled
+
 ENVELOPES = ["result_envelope_none.json", "result_envelope_zlib.json"]
-
-
-def fixture(name: str) -> str:
-    return (FIXTURES / name).read_text()
 
 
 def experiment(
@@ -595,18 +591,12 @@ def test_result_shaped_documents_only_raise_decode_errors(
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    sample=st.sampled_from(SAMPLES),
-    position=st.integers(min_value=0),
-    junk=st.binary(min_size=1, max_size=4),
-    cut=st.floats(min_value=0.0, max_value=1.0),
-)
+@given(sample=st.sampled_from(SAMPLES), **GARBLING)
 def test_garbled_results_only_raise_decode_errors(
     sample: bytes, position: int, junk: bytes, cut: float
 ) -> None:
-    index = position % len(sample)
-    _read_or_decode_error(sample[:index] + junk + sample[index + 1 :])
-    _read_or_decode_error(sample[: int(len(sample) * cut)])
+    for data in garbled(sample, position, junk, cut):
+        _read_or_decode_error(data)
 
 
 @settings(max_examples=200, deadline=None)

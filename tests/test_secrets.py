@@ -13,6 +13,8 @@ from aiohttp import web
 from qruntime_async import IBMRuntimeClient, ScalewayQaaSClient, errors
 from qruntime_async.ibm import BearerToken, IAMAuth
 
+from .conftest import serve_app
+
 TOKEN = "ibm-token-0f9e8d7c6b5a4f3e2d1c"
 SCW_KEY = "scw-secret-11112222-3333-4444-5555-666677778888"
 API_KEY = "iam-api-key-aaaabbbbccccdddd"
@@ -77,14 +79,8 @@ async def echo_server() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url
 
 
 async def test_a_credential_echoed_by_the_server_is_redacted(echo_server: str) -> None:

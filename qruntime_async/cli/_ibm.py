@@ -84,14 +84,13 @@ async def _ibm_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
     async with _ibm_client(args) as client:
         return await _watch_job(
             args,
-            client.jobs.watch(args.job_id, timeout=args.timeout),
+            client.jobs,
             out,
             describe=lambda job: (
                 f"{job.id}  {job.status}"
                 + (f"  ({job.state.reason})" if job.state and job.state.reason else "")
             ),
             status=lambda job: job.current_status,
-            completed=lambda job: bool(job.is_completed),
         )
 
 

@@ -63,8 +63,8 @@ async def _demo(args: argparse.Namespace, out: TextIO) -> int:
             )
     if args.json:
         _print_json(report.as_dict(), out)
-        return EXIT_OK if report.final_jobs == report.jobs else EXIT_API_ERROR
-    _print_report(report, console, out)
+    else:
+        _print_report(report, console, out)
     return EXIT_OK if report.final_jobs == report.jobs else EXIT_API_ERROR
 
 

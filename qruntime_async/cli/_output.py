@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import msgspec
@@ -62,20 +62,20 @@ def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
 
 async def _watch_job(
     args: argparse.Namespace,
-    events: AsyncIterator[Any],
+    jobs: Any,
     out: TextIO,
     *,
     describe: Callable[[Any], str],
     status: Callable[[Any], str | None],
-    completed: Callable[[Any], bool],
 ) -> int:
-    """Print each snapshot; exit 0 when the job completed, 1 when it failed or was cancelled."""
+    """Print each snapshot of ``args.job_id`` from ``jobs.watch``; exit 0 when the job completed,
+    1 when it failed or was cancelled."""
     last: Any = None
     try:
-        async for snapshot in events:
+        async for snapshot in jobs.watch(args.job_id, timeout=args.timeout):
             last = snapshot
             if args.json:
-                out.write(msgspec.json.encode(_to_builtins(snapshot)).decode() + "\n")
+                out.write(msgspec.json.encode(snapshot, enc_hook=str).decode() + "\n")
             else:
                 out.write(describe(snapshot) + "\n")
             out.flush()
@@ -86,7 +86,7 @@ async def _watch_job(
             last=seen,
             resource_id=exc.resource_id,
         ) from None
-    return EXIT_OK if last is not None and completed(last) else EXIT_API_ERROR
+    return EXIT_OK if last is not None and last.is_completed else EXIT_API_ERROR
 
 
 def _still_message(job_id: str, status: str | None, timeout: float | None) -> str:

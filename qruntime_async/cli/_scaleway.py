@@ -58,12 +58,11 @@ async def _scaleway_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
     async with _scaleway_client(args) as client:
         return await _watch_job(
             args,
-            client.jobs.watch(args.job_id, timeout=args.timeout),
+            client.jobs,
             out,
             describe=lambda job: (
                 f"{job.id}  {job.status}"
                 + (f"  ({job.progress_message})" if job.progress_message else "")
             ),
             status=lambda job: job.status,
-            completed=lambda job: bool(job.is_completed),
         )

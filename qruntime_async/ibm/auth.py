@@ -55,11 +55,6 @@ class BearerToken:
         """The ``Authorization`` header."""
         return self._header
 
-    @property
-    def static_headers(self) -> Mapping[str, str]:
-        """The ``Authorization`` header (it never changes)."""
-        return self._header
-
     async def refresh(self, client: BaseClient, failed: Mapping[str, str]) -> bool:
         """A fixed token cannot be renewed: a 401 is final."""
         return False

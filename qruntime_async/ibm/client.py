@@ -139,8 +139,6 @@ class IBMRuntimeClient(BaseClient):
             # The API key is a credential too: the same rule as for the API applies.
             check_url("iam_url", auth.iam_url, allow_insecure_http=settings.allow_insecure_http)
         super().__init__(base_url=base_url, options=settings)
-        if isinstance(auth, BearerToken):
-            self._fixed_auth = auth
         self.instance = instance
         self._bind_resources()
 

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup
+from .._poll_policy import PollPolicy
 from .._resource import APIResource, Watchable
 from .._session_block import SessionBlock
+from .._watch_group import WatchGroup
 from .models import (
     CreateJobResponse,
     CreateSessionRequest,
@@ -196,7 +197,7 @@ class SessionContext(SessionBlock):
         self.created: CreateSessionResponse | None = None
 
     @property
-    def _abort_action(self) -> str:  # type: ignore[override]
+    def _abort_action(self) -> str:
         return "cancel" if self.cancel_on_error else "close"
 
     def _describe(self) -> dict[str, Any]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import binascii
-import re
 import zlib
 from enum import IntEnum
 
+from .._npy import InflateError, inflate_base64
 from ..errors import ResponseDecodeError
 
 __all__ = ["MAX_DECOMPRESSED_BYTES", "CompressionFormat", "compress_text", "decompress_text"]
@@ -39,7 +38,13 @@ def decompress_text(data: str, *, max_size: int = MAX_DECOMPRESSED_BYTES) -> str
     return _inflate(data, _max_size(max_size), None, "zlib+base64 text")
 
 
-_ASCII_SPACE = re.compile(r"[ \t\r\n]+")
+_INFLATE_PROBLEMS = {
+    "base64": "the serialization is not valid base64: {detail}",
+    "zlib": "the serialization is not valid zlib data: {detail}",
+    "too large": "the serialization decompresses to more than {max_size} bytes",
+    "truncated": "the zlib stream of the serialization is truncated",
+    "trailing": "the serialization has data after its zlib stream",
+}
 
 
 def _inflate(data: str, max_size: int, path: str | None, expected: str) -> str:
@@ -48,20 +53,10 @@ def _inflate(data: str, max_size: int, path: str | None, expected: str) -> str:
 
     try:
         # Line breaks and spaces are tolerated (wrapped base64); any other stray byte is not.
-        raw = base64.b64decode(_ASCII_SPACE.sub("", data), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise fail(f"the serialization is not valid base64: {exc}") from None
-    inflater = zlib.decompressobj()
-    try:
-        text = inflater.decompress(raw, max_size + 1)
-    except zlib.error as exc:
-        raise fail(f"the serialization is not valid zlib data: {exc}") from None
-    if len(text) > max_size or inflater.unconsumed_tail:
-        raise fail(f"the serialization decompresses to more than {max_size} bytes")
-    if not inflater.eof:
-        raise fail("the zlib stream of the serialization is truncated")
-    if inflater.unused_data:
-        raise fail("the serialization has data after its zlib stream")
+        text = inflate_base64(data, max_size, spaces=True)
+    except InflateError as exc:
+        message = _INFLATE_PROBLEMS[exc.reason].format(detail=exc.detail, max_size=max_size)
+        raise fail(message) from None
     try:
         return text.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _constants as C
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup
+from .._poll_policy import PollPolicy
 from .._session_block import SessionBlock
+from .._watch_group import WatchGroup
 from ..errors import APIStatusError, SessionStoppedError, WaitTimeoutError
 from .models import Job, JobCircuit, Platform, Session, SessionStatus
 
@@ -129,11 +130,11 @@ class SessionContext(SessionBlock):
         platform is looked up once per block). Without it, the job carries ``circuit`` itself
         (same arguments as ``client.jobs.create``).
         """
-        self._check_open()
+        sid = self._check_open()
         if shots is None:
             if not (circuit is None or isinstance(circuit, (str, JobCircuit))):
                 raise TypeError("a list of circuits needs shots=... (it is sent as a model)")
-            job = await self._scw.jobs.create(self._check_open(), circuit, **kwargs)
+            job = await self._scw.jobs.create(sid, circuit, **kwargs)
             self._submitted.append(job.id)
             return job
         if circuit is None or isinstance(circuit, JobCircuit):
@@ -141,8 +142,10 @@ class SessionContext(SessionBlock):
         if "platform" not in kwargs:
             if self._platform is None:
                 self._platform = await self._scw.platforms.get(self.platform_id)
+                # The block may have been left while the platform was looked up.
+                sid = self._check_open()
             kwargs["platform"] = self._platform
-        job = await self._scw.jobs.submit(self._check_open(), circuit, shots=shots, **kwargs)
+        job = await self._scw.jobs.submit(sid, circuit, shots=shots, **kwargs)
         self._submitted.append(job.id)
         return job
 

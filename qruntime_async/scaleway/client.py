@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _constants as C
 from .. import _validate as v
 from .._config import ClientOptions
-from .._polling import PollPolicy
+from .._poll_policy import PollPolicy
 from .._secret import check_credential
 from .._transport import BaseClient
 from .jobs import Jobs
@@ -34,10 +34,10 @@ _ENV_URL = "SCW_API_URL"
 class _SecretHeaders:
     """The ``X-Auth-Token`` header, kept out of every repr, ``vars()`` dump and pickle."""
 
-    __slots__ = ("static_headers",)
+    __slots__ = ("headers",)
 
     def __init__(self, headers: Mapping[str, str]) -> None:
-        self.static_headers = headers
+        self.headers = headers
 
     def __repr__(self) -> str:
         return "<redacted>"
@@ -112,7 +112,6 @@ class ScalewayQaaSClient(BaseClient):
         base_url = base_url or os.environ.get(_ENV_URL) or C.SCALEWAY_DEFAULT_BASE_URL
         super().__init__(base_url=_api_root(base_url), options=settings)
         self._secret = _SecretHeaders({"X-Auth-Token": key})
-        self._fixed_auth = self._secret
         self.project_id = project_id
         self._bind_resources()
 
@@ -130,7 +129,7 @@ class ScalewayQaaSClient(BaseClient):
         )
 
     async def _auth_headers(self) -> Mapping[str, str]:
-        return self._secret.static_headers
+        return self._secret.headers
 
     def session(
         self,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy, WatchGroup
+from .._poll_policy import PollPolicy
 from .._resource import APIResource, Watchable
 from .._submit import (
     idempotency_tag,
@@ -18,6 +18,7 @@ from .._submit import (
     submission_slot,
     submit_exactly_once,
 )
+from .._watch_group import WatchGroup
 from ..progress import ProgressOption
 from ._job_inputs import create_body, make_circuit
 from ._job_inputs import duration as duration

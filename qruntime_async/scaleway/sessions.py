@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import _constants as C
 from .. import _validate as v
 from .._paging import AsyncPager
-from .._polling import PollPolicy
+from .._poll_policy import PollPolicy
 from .._resource import APIResource, Watchable
 from .._submit import new_idempotency_key
 from ..errors import SessionStoppedError

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import os
 import queue
@@ -16,7 +15,6 @@ from typing import IO, Any, TypeVar
 import aiohttp
 import pytest
 
-from qruntime_async.cli import main
 from qruntime_async.emulator import (
     IBM_ADMIN_TOKEN,
     IBM_API_KEY,
@@ -33,6 +31,7 @@ from qruntime_async.emulator import (
     Emulator,
 )
 
+from ..conftest import run_cli as run
 from .conftest import (
     BELL,
     BROKEN_QASM,
@@ -46,29 +45,7 @@ from .conftest import (
 
 T = TypeVar("T")
 
-ENVIRONMENT = (
-    "QRUNTIME_IBM_TOKEN",
-    "QRUNTIME_IBM_INSTANCE",
-    "QRUNTIME_IBM_URL",
-    "QRUNTIME_IBM_API_KEY",
-    "QRUNTIME_IBM_SERVICE_CRN",
-    "QRUNTIME_IBM_IAM_URL",
-    "SCW_SECRET_KEY",
-    "SCW_DEFAULT_PROJECT_ID",
-    "SCW_API_URL",
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_credentials_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+pytestmark = pytest.mark.usefixtures("no_cli_credentials")
 
 
 def sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 
-from qruntime_async.cli import main
 from qruntime_async.demo import DemoProgress, run_demo
+
+from ..conftest import run_cli
 
 IBM_FINAL = {"Completed", "Failed", "Cancelled", "Cancelled - Ran too long"}
 SCALEWAY_FINAL = {"completed", "error", "cancelled"}
@@ -52,10 +52,9 @@ async def test_run_demo_follows_every_job_to_a_final_state() -> None:
 
 
 def test_demo_command_prints_a_consistent_json_report() -> None:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["demo", "--jobs", "6", "--json"], stdout=out, stderr=err)
-    assert code == 0, err.getvalue()
-    report = json.loads(out.getvalue())
+    code, out, err = run_cli("demo", "--jobs", "6", "--json")
+    assert code == 0, err
+    report = json.loads(out)
     assert report["jobs"] == report["final_jobs"] == 6
     states = report["by_provider_state"]
     assert sum(states["ibm"].values()) == 3
@@ -72,8 +71,7 @@ def test_demo_command_prints_a_consistent_json_report() -> None:
 
 
 def test_demo_command_plain_text_report() -> None:
-    out = io.StringIO()
-    assert main(["demo", "--jobs", "2", "--speed", "200"], stdout=out, stderr=io.StringIO()) == 0
-    text = out.getvalue()
+    code, text, _ = run_cli("demo", "--jobs", "2", "--speed", "200")
+    assert code == 0
     assert "jobs final" in text
     assert "HTTP requests" in text

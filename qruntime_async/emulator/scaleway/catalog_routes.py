@@ -53,16 +53,13 @@ class CatalogRoutes(RouteBase):
         """``POST /models``."""
         project = self.authenticate(request)
         body = await self._body(request)
-        project_id = body.get("project_id")
-        payload = body.get("payload")
         errors: dict[str, str] = {}
-        if not isinstance(project_id, str) or not parse.UUID_RE.match(project_id):
-            errors["project_id"] = "required, a UUID"
+        project_id = parse.project_id_field(body, errors)
+        payload = body.get("payload")
         if payload is not None and not isinstance(payload, str):
             errors["payload"] = "must be a string"
         if errors:
             raise invalid(errors)
-        assert isinstance(project_id, str)
         if project_id.lower() != project.project_id:
             raise denied("project")
         m = self.store.add_model(project.project_id, payload)

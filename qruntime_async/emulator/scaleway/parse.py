@@ -126,8 +126,40 @@ def uuid(value: Any, name: str) -> str:
     return value.lower()
 
 
-def _is_string_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(t, str) for t in value)
+def _required_str(
+    body: dict[str, Any],
+    name: str,
+    errors: dict[str, str],
+    problem: str,
+    pattern: re.Pattern[str] | None = None,
+) -> str:
+    """A required non-empty string (matching ``pattern`` when given); ``""`` when at fault
+    (then noted in errors)."""
+    value = body.get(name)
+    if isinstance(value, str) and value and (pattern is None or pattern.match(value)):
+        return value
+    errors[name] = problem
+    return ""
+
+
+def _tags(body: dict[str, Any], errors: dict[str, str]) -> list[str] | None:
+    """The ``tags`` list; None when absent or at fault (then noted in errors)."""
+    tags = body.get("tags")
+    if tags is None:
+        return None
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        errors["tags"] = _TAGS
+        return None
+    return list(tags)
+
+
+def _new_name(body: dict[str, Any], errors: dict[str, str]) -> str | None:
+    """A new ``name`` to set; None when absent or at fault (then noted in errors)."""
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or not name):
+        errors["name"] = "must be a non-empty string"
+        return None
+    return name
 
 
 def _optional_str(body: dict[str, Any], name: str, errors: dict[str, str]) -> str | None:
@@ -207,16 +239,10 @@ def _circuit(body: dict[str, Any], errors: dict[str, str]) -> dict[str, str | No
 def job_request(body: dict[str, Any]) -> JobRequest:
     """``POST /jobs``."""
     errors: dict[str, str] = {}
-    name = body.get("name")
-    if not isinstance(name, str) or not name:
-        errors["name"] = "required, a non-empty string"
-    session_id = body.get("session_id")
-    if not isinstance(session_id, str) or not session_id:
-        errors["session_id"] = "required"
+    name = _required_str(body, "name", errors, "required, a non-empty string")
+    session_id = _required_str(body, "session_id", errors, "required")
     circuit = _circuit(body, errors)
-    tags = body.get("tags")
-    if tags is not None and not _is_string_list(tags):
-        errors["tags"] = _TAGS
+    tags = _tags(body, errors)
     max_duration: float | None = None
     if body.get("max_duration") is not None:
         try:
@@ -227,13 +253,11 @@ def job_request(body: dict[str, Any]) -> JobRequest:
     model_id = _optional_str(body, "model_id", errors)
     if errors:
         raise invalid(errors)
-    assert isinstance(name, str)
-    assert isinstance(session_id, str)
     return JobRequest(
         name=name,
         session_id=session_id,
         circuit=circuit,
-        tags=list(tags) if isinstance(tags, list) else None,
+        tags=tags,
         max_duration=max_duration,
         parameters=parameters,
         model_id=model_id,
@@ -243,78 +267,57 @@ def job_request(body: dict[str, Any]) -> JobRequest:
 def session_request(body: dict[str, Any], config: EmulatorConfig) -> SessionRequest:
     """``POST /sessions``."""
     errors: dict[str, str] = {}
-    project_id = body.get("project_id")
-    if not isinstance(project_id, str) or not UUID_RE.match(project_id):
-        errors["project_id"] = "required, a UUID"
-    platform_id = body.get("platform_id")
-    if not isinstance(platform_id, str) or not platform_id:
-        errors["platform_id"] = "required"
+    project_id = project_id_field(body, errors)
+    platform_id = _required_str(body, "platform_id", errors, "required")
     name = _optional_str(body, "name", errors)
     max_idle = _positive_duration(body, "max_idle_duration", errors)
     max_duration = _positive_duration(body, "max_duration", errors)
-    tags = body.get("tags")
-    if tags is not None and not _is_string_list(tags):
-        errors["tags"] = _TAGS
+    tags = _tags(body, errors)
     dedup = _optional_str(body, "deduplication_id", errors)
     model_id = _optional_str(body, "model_id", errors)
     parameters = _optional_str(body, "parameters", errors)
     if errors:
         raise invalid(errors)
-    assert isinstance(project_id, str)
-    assert isinstance(platform_id, str)
     return SessionRequest(
         project_id=project_id,
         platform_id=platform_id,
         name=name,
         max_idle=config.scaleway_default_max_idle_duration if max_idle is None else max_idle,
         max_duration=config.scaleway_default_max_duration if max_duration is None else max_duration,
-        tags=list(tags) if isinstance(tags, list) else None,
+        tags=tags,
         deduplication_id=dedup,
         model_id=model_id,
         parameters=parameters,
     )
 
 
+def project_id_field(body: dict[str, Any], errors: dict[str, str]) -> str:
+    """The body's ``project_id`` (``""`` when at fault, then noted in errors)."""
+    return _required_str(body, "project_id", errors, "required, a UUID", UUID_RE)
+
+
 def session_changes(body: dict[str, Any]) -> dict[str, Any]:
     """``PATCH /sessions/{id}``: the attributes to change."""
     errors: dict[str, str] = {}
-    changes: dict[str, Any] = {}
-    name = body.get("name")
-    if name is not None:
-        if not isinstance(name, str) or not name:
-            errors["name"] = "must be a non-empty string"
-        else:
-            changes["name"] = name
-    for key, attr in (("max_idle_duration", "max_idle"), ("max_duration", "max_duration")):
-        value = _positive_duration(body, key, errors)
-        if value is not None:
-            changes[attr] = value
-    tags = body.get("tags")
-    if tags is not None:
-        if not _is_string_list(tags):
-            errors["tags"] = _TAGS
-        else:
-            changes["tags"] = list(tags)
+    values = {
+        "name": _new_name(body, errors),
+        "max_idle": _positive_duration(body, "max_idle_duration", errors),
+        "max_duration": _positive_duration(body, "max_duration", errors),
+        "tags": _tags(body, errors),
+    }
     if errors:
         raise invalid(errors)
-    return changes
+    return {attr: value for attr, value in values.items() if value is not None}
 
 
 def job_changes(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     """``PATCH /jobs/{id}``: the new name and tags (None: unchanged)."""
     errors: dict[str, str] = {}
-    name = body.get("name")
-    if name is not None and (not isinstance(name, str) or not name):
-        errors["name"] = "must be a non-empty string"
-    tags = body.get("tags")
-    if tags is not None and not _is_string_list(tags):
-        errors["tags"] = _TAGS
+    name = _new_name(body, errors)
+    tags = _tags(body, errors)
     if errors:
         raise invalid(errors)
-    return (
-        name if isinstance(name, str) else None,
-        list(tags) if isinstance(tags, list) else None,
-    )
+    return name, tags
 
 
 def platform_filters(q: Any) -> tuple[str | None, str | None]:

@@ -28,17 +28,12 @@ QISKIT_RESULT_JSON = 2
 
 def qasm_texts(payload: str) -> list[str]:
     """OpenQASM texts inside a ``qiskit_circuit`` payload (plain text or JSON wrapping)."""
-    if not payload:
+    if not payload.lstrip().startswith(("{", "[")):
+        return find_qasm(payload)
+    try:
+        return find_qasm(msgspec.json.decode(payload))
+    except msgspec.DecodeError:
         return []
-    stripped = payload.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            return find_qasm(msgspec.json.decode(payload))
-        except msgspec.DecodeError:
-            return []
-    if "OPENQASM" in payload[:200] or "qreg" in payload:
-        return [payload]
-    return []
 
 
 def find_shots(text: str | None) -> int | None:

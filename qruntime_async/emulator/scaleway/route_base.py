@@ -76,7 +76,6 @@ class RouteBase:
 
     async def _ensure_results(self, jobs: list[ScwJob], now: float) -> None:
         """Compute, in a worker thread, the results of completed jobs that have none yet."""
-        for job in jobs:
-            if job.result is None and job_state(job, now, self.timing).status == "completed":
-                result = await asyncio.to_thread(self.store.compute, job)
-                self.store.keep_result(job, result)
+        for job in self.store.missing_results(jobs, now):
+            result = await asyncio.to_thread(self.store.compute, job)
+            self.store.keep_result(job, result)

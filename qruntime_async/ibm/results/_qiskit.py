@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._npy import NpyError, inflate_base64, read_npy
+from ..._npy import InflateError, NpyError, inflate_base64, read_npy
 from ._assemble import _estimator_pub, _numbers, _sampler_pub
 from ._checks import _Budget, _count_int, _fail, _index_path, _key, _mapping, _shape_of, _wrapped
 from ._estimator import EstimatorPub, _Array
 from ._sampler import Register, SamplerPub
+
+_INFLATE_PROBLEMS = {
+    "base64": "not valid base64",
+    "zlib": "not valid zlib data",
+    "too large": "inflates beyond the {limit}-byte limit",
+    "truncated": "the zlib stream is cut short",
+    "trailing": "unexpected bytes after the zlib stream",
+}
 
 
 def _ndarray(value: Any, path: str, budget: _Budget) -> _Array:
@@ -16,7 +24,10 @@ def _ndarray(value: Any, path: str, budget: _Budget) -> _Array:
     if isinstance(inner, str):
         try:
             raw = inflate_base64(inner, budget.left)
-            budget.take(len(raw), inner_path)
+        except InflateError as exc:
+            _fail(inner_path, _INFLATE_PROBLEMS[exc.reason].format(limit=budget.left))
+        budget.take(len(raw), inner_path)
+        try:
             npy = read_npy(raw)
         except NpyError as exc:
             _fail(inner_path, str(exc))
