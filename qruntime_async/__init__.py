@@ -6,7 +6,7 @@ pool; list calls return :class:`AsyncPager` objects, and ``watch``/``wait`` foll
 until they are final.
 """
 
-from ._codec import Duration
+from ._codec import Duration, settle
 from ._config import ClientOptions, Limits, RequestEvent, ResponseEvent, Timeout
 from ._paging import AsyncPager, Page
 from ._poll_policy import PollPolicy
@@ -51,6 +51,7 @@ __all__ = [
     "ClientOptions",
     "ConflictError",
     "Duration",
+    "settle",
     "IBMRuntimeClient",
     "Limits",
     "NotFoundError",

@@ -1,10 +1,12 @@
 """JSON encoding and decoding with msgspec, shared by every model of both providers.
 
 * :class:`Model` is the base of every response and request struct: keyword-only, frozen, unknown
-  fields ignored, and every ``datetime`` field made timezone-aware (a naive timestamp such as
-  IBM's ``2021-05-05 00:56:04.569709`` is UTC).
-* :class:`Duration` is a ``timedelta`` that decodes from Scaleway's ``"2.5s"`` (and the older
-  ``{"seconds": "600", "nanos": 0}`` shape) and encodes back to ``"2.5s"``.
+  fields ignored. Its ``datetime`` fields read as aware UTC (a naive timestamp such as IBM's
+  ``2021-05-05 00:56:04.569709`` is UTC) and its :data:`WireDuration` fields as
+  :class:`Duration`, both converted on first read so that decoding a page costs what msgspec
+  alone costs; :func:`settle` converts them all at once.
+* :class:`Duration` is a ``timedelta`` read from Scaleway's ``"2.5s"`` (and the older
+  ``{"seconds": "600", "nanos": 0}`` shape) that encodes back to ``"2.5s"``.
 * :func:`decode` turns bytes into the requested type with a cached decoder, in lax mode so that
   counts sent as numeric strings (``"0"``) are accepted, and maps every failure to
   :class:`~qruntime_async.errors.ResponseDecodeError`.
@@ -12,17 +14,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-import keyword
 import re
 import types
 import typing
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import msgspec
-from msgspec.structs import force_setattr
 
 from . import _constants as C
 from .errors import ResponseDecodeError
@@ -96,14 +96,8 @@ def _parse_duration(value: object) -> Duration:
 
 def _dec_hook(type_: type, obj: Any) -> Any:
     if type_ is Duration:
-        # The common wire shape first: "2.5s" (positional arguments build a timedelta faster).
-        if obj.__class__ is str and obj[-1:] == "s":
-            try:
-                return Duration(0, float(obj[:-1]))
-            except (ValueError, OverflowError):
-                pass
         # A ValueError raised here is reported by msgspec with the field's path.
-        return parse_duration(obj)
+        return _to_duration(obj)
     raise NotImplementedError(f"cannot decode {type_!r}")
 
 
@@ -135,9 +129,11 @@ def _is_datetime_field(annotation: Any) -> bool:
 
 
 _UTC = timezone.utc
+
+
 # A naive datetime minus the naive epoch plus the aware one is the same wall time in UTC: two
-# C-level operations, about ten times cheaper than ``replace(tzinfo=...)`` (which parses keyword
-# arguments) and exact to the microsecond over datetime's whole range.
+# C-level operations, several times cheaper than ``replace(tzinfo=...)`` and exact to the
+# microsecond over datetime's whole range.
 _EPOCH = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=_UTC)
 
@@ -152,87 +148,223 @@ def _as_utc(value: datetime) -> datetime:
 
 
 def make_utc(self: Model) -> None:
-    """Make every ``datetime`` field of ``self`` aware UTC (naive ones are taken as UTC).
+    """Store every ``datetime`` field of ``self`` as aware UTC now (naive ones are UTC).
 
-    The ``__post_init__`` of models with datetime fields; a model that defines its own
-    ``__post_init__`` calls it first.
+    Reading a field of a :class:`Model` already gives aware UTC; request bodies call this in
+    their ``__post_init__`` so that what they encode carries the zone.
     """
-    for name in self.__utc_fields__:
-        value = getattr(self, name)
+    for name in type(self).__utc_fields__:
+        getattr(self, name)
+
+
+class _UTCField:
+    """The attribute of a ``datetime`` field: reads give aware UTC.
+
+    msgspec stores what the wire said (IBM's ``2021-05-05 00:56:04.569709`` decodes naive);
+    the first read converts it and stores the result, so decoding a page costs no more than
+    msgspec's own parsing and later reads cost one comparison. A time UTC cannot express
+    raises :class:`~qruntime_async.errors.ResponseDecodeError` naming the field.
+    """
+
+    __slots__ = ("_name", "_slot")
+
+    def __init__(self, slot: Any, name: str) -> None:
+        self._slot = slot
+        self._name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self._slot.__get__(obj, owner)
         if value is not None and value.tzinfo is not _UTC:
-            force_setattr(self, name, _as_utc(value))
+            try:
+                value = _as_utc(value)
+            except OverflowError as exc:
+                # e.g. year 1 with a positive offset: before the first moment UTC can express.
+                raise self._error(obj, f"a value is out of range: {exc}", "datetime") from None
+            self._slot.__set__(obj, value)
+        return value
+
+    def _error(self, obj: Any, message: str, expected: str) -> ResponseDecodeError:
+        return ResponseDecodeError(
+            message, expected=expected, path=f"{type(obj).__name__}.{self._name}"
+        )
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self._slot.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self._slot.__delete__(obj)
 
 
-def _compile_make_utc(names: tuple[str, ...]) -> Callable[[Model], None]:
-    """:func:`make_utc` unrolled for one model's fields: it runs once per decoded object.
+class _DurationField(_UTCField):
+    """The attribute of a :data:`WireDuration` field: reads give a :class:`Duration`.
 
-    The common naive case (IBM's ``2021-05-05 00:56:04.569709``) is converted inline; aware
-    timestamps in UTC (RFC 3339 ``...Z``, as msgspec decodes them) cost two comparisons.
+    msgspec keeps the wire text (``"2.5s"``); the first read parses it and stores the result.
+    Text that is not a duration raises :class:`~qruntime_async.errors.ResponseDecodeError`
+    naming the field (``Job.job_duration``), on that read.
     """
-    for name in names:
-        if not name.isidentifier() or keyword.iskeyword(name):
-            return _mark(make_utc)
-    lines = ["def __post_init__(self):"]
-    for name in names:
-        lines += [
-            f"    v = self.{name}",
-            "    if v is not None and v.tzinfo is not UTC:",
-            "        if v.tzinfo is None and v.__class__ is DT:",
-            f"            setattr(self, {name!r}, v - EPOCH + EPOCH_UTC)",
-            "        else:",
-            f"            setattr(self, {name!r}, as_utc(v))",
-        ]
-    namespace: dict[str, Any] = {
-        "UTC": _UTC,
-        "DT": datetime,
-        "EPOCH": _EPOCH,
-        "EPOCH_UTC": _EPOCH_UTC,
-        "as_utc": _as_utc,
-        "setattr": force_setattr,
-    }
-    exec("\n".join(lines), namespace)
-    function: Callable[[Model], None] = namespace["__post_init__"]
-    return _mark(function)
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self._slot.__get__(obj, owner)
+        if value is not None and value.__class__ is not Duration:
+            try:
+                value = _to_duration(value)
+            except ValueError as exc:
+                raise self._error(obj, str(exc), "Duration") from None
+            self._slot.__set__(obj, value)
+        return value
 
 
-def _mark(function: Callable[[Model], None]) -> Callable[[Model], None]:
-    # Tells a subclass that this post-init only fixes timestamps, so it may be regenerated
-    # for the subclass's own fields.
-    def post_init(self: Model) -> None:
-        function(self)
+def _to_duration(value: Any) -> Duration:
+    if isinstance(value, _LegacyDuration):
+        return parse_duration({"seconds": value.seconds, "nanos": value.nanos})
+    if isinstance(value, timedelta):
+        return Duration(value.days, value.seconds, value.microseconds)
+    if value.__class__ is str and value[-1:] == "s":
+        # The usual wire shape, "2.5s" (positional arguments build a timedelta faster).
+        try:
+            return Duration(0, float(value[:-1]))
+        except (ValueError, OverflowError):
+            pass
+    return parse_duration(value)
 
-    if function is make_utc:
-        post_init.__qruntime_make_utc__ = True  # type: ignore[attr-defined]
-        return post_init
-    function.__qruntime_make_utc__ = True  # type: ignore[attr-defined]
-    return function
+
+class _LegacyDuration(msgspec.Struct, frozen=True, kw_only=True):
+    # The older wire shape of a duration: ``{"seconds": "600", "nanos": 0}``.
+    seconds: int
+    nanos: int = 0
+
+
+if typing.TYPE_CHECKING:
+    #: A duration field of a response model: type checkers and readers see a :class:`Duration`.
+    WireDuration: TypeAlias = Duration
+else:
+    # What msgspec decodes: the wire text, seconds as a number, or the older shape.
+    WireDuration = str | int | float | _LegacyDuration
+
+_WIRE_DURATION_ANNOTATION = re.compile(
+    r"(?:\w+\.)?WireDuration(?:\s*\|\s*None)?\Z|None\s*\|\s*(?:\w+\.)?WireDuration\Z"
+)
+
+
+def _is_wire_duration_field(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return _WIRE_DURATION_ANNOTATION.match(annotation.strip()) is not None
+    return annotation is WireDuration or annotation == (WireDuration | None)
+
+
+def settle(value: Any) -> Any:
+    """Convert every field of ``value`` read lazily (recursively, through lists and dicts).
+
+    For code that reads models without their attributes, e.g. ``msgspec.to_builtins``:
+    afterwards it sees aware UTC timestamps and :class:`Duration` objects. Returns ``value``.
+    """
+    if isinstance(value, Model):
+        _settle_fields(value)
+        for name in type(value).__struct_fields__:
+            settle(getattr(value, name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            settle(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            settle(item)
+    return value
+
+
+def _settle_fields(obj: Model) -> None:
+    # A value that does not convert stays as the wire gave it here; reading it raises.
+    for name in type(obj).__lazy_fields__:
+        with contextlib.suppress(ResponseDecodeError):
+            getattr(obj, name)
+
+
+def _settled_eq(self: Model, other: object) -> Any:
+    _settle_fields(self)
+    if isinstance(other, Model):
+        _settle_fields(other)
+    return _STRUCT_EQ(self, other)
+
+
+def _settled_ne(self: Model, other: object) -> Any:
+    _settle_fields(self)
+    if isinstance(other, Model):
+        _settle_fields(other)
+    return _STRUCT_NE(self, other)
+
+
+def _settled_hash(self: Model) -> int:
+    _settle_fields(self)
+    return _STRUCT_HASH(self)
+
+
+def _settled_repr(self: Model) -> str:
+    _settle_fields(self)
+    return _STRUCT_REPR(self)
+
+
+def _settled_rich_repr(self: Model) -> Any:
+    _settle_fields(self)
+    return _STRUCT_RICH_REPR(self)
+
+
+_STRUCT_EQ = msgspec.Struct.__eq__
+_STRUCT_NE = msgspec.Struct.__ne__
+_STRUCT_HASH = msgspec.Struct.__hash__
+_STRUCT_REPR = msgspec.Struct.__repr__
+_STRUCT_RICH_REPR = msgspec.Struct.__rich_repr__
+# Installed on models with lazily read fields: they convert those fields before comparing,
+# hashing or showing (msgspec's own versions read the stored values directly).
+_SETTLING_METHODS: dict[str, Any] = {
+    "__eq__": _settled_eq,
+    "__ne__": _settled_ne,
+    "__hash__": _settled_hash,
+    "__repr__": _settled_repr,
+    "__rich_repr__": _settled_rich_repr,
+}
 
 
 class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
     """Base of every model: frozen, keyword-only, unknown fields ignored, aware datetimes.
 
-    Only models with ``datetime`` fields get a ``__post_init__`` (it makes those fields aware
-    UTC): the others decode at msgspec's full speed.
+    A ``datetime`` field reads as aware UTC (a naive wire timestamp is UTC) and a
+    :data:`WireDuration` field reads as a :class:`Duration`. Both are converted on first read,
+    so decoding runs at msgspec's own speed; ``repr``, ``==`` and ``hash`` convert first, and
+    :func:`settle` does it for code that bypasses attributes (``msgspec.to_builtins``).
     """
 
     __utc_fields__: ClassVar[tuple[str, ...]] = ()
+    __lazy_fields__: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         annotations: dict[str, Any] = {}
         for klass in reversed(cls.__mro__):
             annotations.update(inspect.get_annotations(klass))
-        names = tuple(
-            name
-            for name, annotation in annotations.items()
-            if not name.startswith("__") and _is_datetime_field(annotation)
-        )
-        cls.__utc_fields__ = names
-        inherited = getattr(cls, "__post_init__", None)
-        # A post-init written by hand calls make_utc itself; a generated one is regenerated
-        # so that it covers this class's own timestamp fields too.
-        if names and (inherited is None or getattr(inherited, "__qruntime_make_utc__", False)):
-            cls.__post_init__ = _compile_make_utc(names)  # type: ignore[attr-defined]
+        utc: list[str] = []
+        durations: list[str] = []
+        for name, annotation in annotations.items():
+            if name.startswith("__"):
+                continue
+            if _is_datetime_field(annotation):
+                utc.append(name)
+            elif _is_wire_duration_field(annotation):
+                durations.append(name)
+        cls.__utc_fields__ = tuple(utc)
+        cls.__lazy_fields__ = tuple(utc + durations)
+        for names, field in ((utc, _UTCField), (durations, _DurationField)):
+            for name in names:
+                slot = cls.__dict__.get(name)
+                if isinstance(slot, types.MemberDescriptorType):
+                    setattr(cls, name, field(slot, name))
+        if cls.__lazy_fields__ and "__eq__" not in cls.__dict__:
+            for method_name, method in _SETTLING_METHODS.items():
+                setattr(cls, method_name, method)
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}

@@ -339,11 +339,20 @@ def test_decode_failure_carries_the_field_path() -> None:
 
 def test_bad_duration_carries_the_field_path() -> None:
     body = b'{"total_count": 1, "jobs": [{"id": "j", "job_duration": "soon"}]}'
+    page = decode(body, ListJobsResponse)
+    with pytest.raises(ResponseDecodeError) as caught:
+        _ = page.jobs[0].job_duration
+
+    assert caught.value.path == "Job.job_duration"
+    assert caught.value.expected == "Duration"
+    assert "soon" in str(caught.value)
+
+
+def test_a_duration_of_the_wrong_json_type_is_rejected_when_decoding() -> None:
+    body = b'{"total_count": 1, "jobs": [{"id": "j", "job_duration": [1]}]}'
     with pytest.raises(ResponseDecodeError) as caught:
         decode(body, ListJobsResponse)
-
     assert caught.value.path == "$.jobs[0].job_duration"
-    assert caught.value.expected == "ListJobsResponse"
 
 
 def test_missing_id_is_rejected() -> None:

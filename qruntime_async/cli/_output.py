@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import msgspec
 
+from .._codec import settle
 from ..errors import WaitTimeoutError
 
 EXIT_OK = 0
@@ -21,7 +22,9 @@ class UsageError(Exception):
 
 
 def _to_builtins(value: Any) -> Any:
-    return msgspec.to_builtins(value, enc_hook=str)
+    # settle() first: msgspec reads fields without their attributes, which convert timestamps
+    # to UTC and durations to timedeltas when first read.
+    return msgspec.to_builtins(settle(value), enc_hook=str)
 
 
 def _print_json(data: Any, out: TextIO) -> None:
@@ -75,7 +78,7 @@ async def _watch_job(
         async for snapshot in jobs.watch(args.job_id, timeout=args.timeout):
             last = snapshot
             if args.json:
-                out.write(msgspec.json.encode(snapshot, enc_hook=str).decode() + "\n")
+                out.write(msgspec.json.encode(settle(snapshot), enc_hook=str).decode() + "\n")
             else:
                 out.write(describe(snapshot) + "\n")
             out.flush()

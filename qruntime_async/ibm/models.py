@@ -2,8 +2,8 @@
 
 Status, state and mode fields are plain ``str`` so that a value the server adds later still decodes
 and stays visible; compare them with the ``(str, Enum)`` classes below (members equal the wire
-strings) or use the ``is_final``-style properties. Timestamps are aware UTC datetimes whichever of
-IBM's two spellings the server used.
+strings) or use the ``is_final``-style properties. Timestamps read as aware UTC datetimes whichever
+of IBM's two spellings the server used (converted when first read).
 """
 
 from __future__ import annotations

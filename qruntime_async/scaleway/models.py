@@ -3,9 +3,10 @@
 Field names are those of the OpenAPI schemas. Status and type fields are plain ``str`` so that a
 value the server adds later still decodes and stays visible; compare them with the ``(str, Enum)``
 classes below (members equal the wire strings) or use the ``is_final``-style properties.
-Durations (``"2.5s"``) decode into :class:`~qruntime_async._codec.Duration`; timestamps into aware
-UTC datetimes. ``parameters``, ``metadata`` and results are JSON documents carried as strings:
-see :func:`encode_parameters` and the ``*_dict`` helpers.
+Durations (``"2.5s"``) read as :class:`~qruntime_async._codec.Duration` and timestamps as aware
+UTC datetimes, converted when first read (see :class:`~qruntime_async._codec.Model`).
+``parameters``, ``metadata`` and results are JSON documents carried as strings: see
+:func:`encode_parameters` and the ``*_dict`` helpers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import msgspec
 from msgspec.structs import force_setattr
 
 from .. import _constants as C
-from .._codec import Duration, Model, decode, make_utc
+from .._codec import Duration, Model, WireDuration, decode, make_utc
 from .._paging_schemes import PagingScheme
 from ..display import Card, Displayable, Table, View, user_tags
 from ..errors import ResponseDecodeError
@@ -260,7 +261,7 @@ class Job(Model, Displayable, frozen=True):
     #: Last progress message, once the job has started.
     progress_message: str | None = None
     #: How long the job ran, once finished.
-    job_duration: Duration | None = None
+    job_duration: WireDuration | None = None
     #: Result of the job, once finished.
     result_distribution: str | None = None
     model_id: str | None = None
@@ -372,9 +373,9 @@ class Session(Model, Displayable, frozen=True):
     updated_at: datetime | None = None
     terminated_at: datetime | None = None
     #: Idle time after which the session ends.
-    max_idle_duration: Duration | None = None
+    max_idle_duration: WireDuration | None = None
     #: Lifetime after which the session ends.
-    max_duration: Duration | None = None
+    max_duration: WireDuration | None = None
     waiting_job_count: int = 0
     finished_job_count: int = 0
     #: See :class:`SessionStatus`.
@@ -484,11 +485,11 @@ class PlatformHardware(Model, frozen=True):
 class PlatformBookingRequirement(Model, frozen=True):
     """Booking constraints of a bookable platform."""
 
-    min_duration: Duration | None = None
-    max_duration: Duration | None = None
-    max_cancellation_duration: Duration | None = None
-    max_planification_duration: Duration | None = None
-    min_planification_duration: Duration | None = None
+    min_duration: WireDuration | None = None
+    max_duration: WireDuration | None = None
+    max_cancellation_duration: WireDuration | None = None
+    max_planification_duration: WireDuration | None = None
+    min_planification_duration: WireDuration | None = None
     max_booking_per_week: int | None = None
     max_booking_per_day: int | None = None
 

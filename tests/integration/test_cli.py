@@ -192,6 +192,8 @@ def test_ibm_jobs_watch(qruntime_emulator: Emulator) -> None:
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[-1]["id"] == done
     assert lines[-1]["status"] == "Completed"
+    # The emulator sends IBM's zone-less timestamps; the JSON printed carries the zone.
+    assert lines[-1]["created"].endswith("Z")
 
     # A job that stays queued (the clock is stopped): the watch prints its state, then gives
     # up with exit code 1.
@@ -262,6 +264,7 @@ def test_scaleway_jobs_list_and_watch(qruntime_emulator: Emulator) -> None:
     assert code == 0, err
     listed = json.loads(out)
     assert [job["id"] for job in listed] == ids[::-1]
+    assert all(job["created_at"].endswith("Z") for job in listed)
     assert all(job["session_id"] == session_id for job in listed)
 
     code, out, _ = run("scaleway", "jobs", "list", "--json", "--session-id", session_id, *args)
