@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
 from . import _constants as C
 from ._codec import decode, encode
@@ -28,7 +27,7 @@ from ._pool import PoolOwner, Shared, caller
 from ._retry import RetryPolicy, parse_retry_after
 from ._send import Failure, certainly_not_sent, send_once, set_attempts
 from ._submit import RateLimiter, SubmitPolicy
-from ._url import check_url, encode_query, expand_path, quote_segment
+from ._url import check_url, encode_query, quote_segment, request_url
 from .errors import ClientClosedError, ResponseDecodeError
 
 __all__ = [
@@ -224,12 +223,8 @@ class BaseClient(PoolOwner):
         if shared.closed:
             raise ClientClosedError()
         method = method.upper()
-        if base_url is None:
-            url = self._base_url + self._api_prefix + expand_path(path, path_params)
-        else:
-            url = base_url.rstrip("/") + expand_path(path, path_params)
-        query = encode_query(params) if params else ""
-        full_url = f"{url}?{query}" if query else url
+        root = self._base_url + self._api_prefix if base_url is None else base_url.rstrip("/")
+        url, full_url, yurl = request_url(root, path, path_params, params)
         body: bytes | None = None
         content_type: str | None = None
         if json is not None:
@@ -242,7 +237,6 @@ class BaseClient(PoolOwner):
             idempotent = method != "POST"
         policy = retry or self._retry
         call_timeout = self._timeout if timeout is None else Timeout.coerce(timeout)
-        yurl = URL(full_url, encoded=True)
         limit = shared.options.max_response_bytes if max_bytes is None else max_bytes
         started = time.monotonic()
         attempt = 0

@@ -14,7 +14,7 @@ from yarl import URL
 
 from . import _validate as v
 
-__all__ = ["check_url", "encode_query", "expand_path", "quote_segment"]
+__all__ = ["check_url", "encode_query", "expand_path", "quote_segment", "request_url"]
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -143,3 +143,69 @@ def expand_path(path: str, path_params: Mapping[str, object] | None) -> str:
             for name, value in path_params.items()
         }
     )
+
+
+# Whole request URLs already built from the same root, template and plain-string arguments
+# (a watch or a poll asks for the same ones again and again). Bounded: emptied when full.
+_URLS: dict[tuple[Any, ...], tuple[str, str, URL]] = {}
+_URLS_MAX = 4096
+
+
+def _path_key(mapping: Mapping[str, object] | None) -> tuple[Any, ...] | None:
+    # The path arguments as a cache key when every one is a plain string.
+    if not mapping:
+        return ()
+    items = tuple(mapping.items())
+    for _, value in items:
+        if value.__class__ is not str:
+            return None
+    return items
+
+
+def _query_key(mapping: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
+    # The query arguments as a cache key: each value as the text it is sent as (so that True
+    # and 1, equal as keys, cannot share an entry), for strings, bools, ints and None only.
+    if not mapping:
+        return ()
+    key: list[Any] = []
+    for name, value in mapping.items():
+        cls = value.__class__
+        if cls is str or value is None:
+            key.append((name, value))
+        elif cls is bool:
+            key.append((name, "true" if value else "false"))
+        elif cls is int:
+            key.append((name, str(value)))
+        else:
+            return None
+    return tuple(key)
+
+
+def request_url(
+    root: str,
+    path: str,
+    path_params: Mapping[str, object] | None,
+    params: Mapping[str, Any] | None,
+) -> tuple[str, str, URL]:
+    """``(url, url with query, the latter as an encoded yarl URL)`` of one call.
+
+    ``root`` (the base URL and API prefix) is joined with :func:`expand_path` and
+    :func:`encode_query`; results for string, bool and int arguments are reused.
+    """
+    path_key = _path_key(path_params)
+    query_key = _query_key(params)
+    key = None
+    if path_key is not None and query_key is not None:
+        key = (root, path, path_key, query_key)
+        built = _URLS.get(key)
+        if built is not None:
+            return built
+    url = root + expand_path(path, path_params)
+    query = encode_query(params) if params else ""
+    full_url = f"{url}?{query}" if query else url
+    built = (url, full_url, URL(full_url, encoded=True))
+    if key is not None:
+        if len(_URLS) >= _URLS_MAX:
+            _URLS.clear()
+        _URLS[key] = built
+    return built
