@@ -59,22 +59,25 @@ class Timeout:
         seconds = float(value)
         return cls(connect=seconds, read=seconds, total=max(seconds, C.DEFAULT_ATTEMPT_TIMEOUT))
 
-    def to_aiohttp(self, left: float | None = None) -> aiohttp.ClientTimeout:
-        """The equivalent aiohttp setting; ``left`` (seconds) caps the total further."""
+    def limits(self, left: float | None = None) -> tuple[float | None, float | None]:
+        """``(read, total)`` of one attempt; ``left`` (seconds) caps the total further."""
         total = self.total
         if left is not None:
             total = left if total is None else min(total, left)
-            return aiohttp.ClientTimeout(
-                total=total, connect=None, sock_connect=self.connect, sock_read=self.read
-            )
-        return _aiohttp_timeout(self.connect, self.read, total)
+        return self.read, total
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        """The part aiohttp enforces itself: establishing a connection.
+
+        ``read`` and ``total`` are kept by the client's own deadline table
+        (:mod:`qruntime_async._deadlines`), which needs no timer per request.
+        """
+        return _aiohttp_timeout(self.connect)
 
 
 @functools.lru_cache(maxsize=64)
-def _aiohttp_timeout(
-    connect: float | None, read: float | None, total: float | None
-) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=total, connect=None, sock_connect=connect, sock_read=read)
+def _aiohttp_timeout(connect: float | None) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=None)
 
 
 @dataclass(frozen=True)

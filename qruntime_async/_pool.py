@@ -16,6 +16,7 @@ import aiohttp
 import anyio
 
 from ._config import ClientOptions
+from ._deadlines import Deadlines
 from ._retry import RetryPolicy
 from .errors import ClientClosedError, RateLimitError
 
@@ -41,6 +42,8 @@ class Shared:
         self.paused_until = 0.0
         #: "IBMRuntimeClient created at file:line", for the warning of a client never closed.
         self.owner = owner
+        #: The time limits of the attempts in flight, on ``loop``.
+        self.deadlines: Deadlines | None = None
 
     def __del__(self) -> None:
         session = self.session
@@ -63,6 +66,9 @@ class Shared:
         if old is not None and self.owns_session:
             self.session = None
             release(old)
+        if self.deadlines is not None:
+            self.deadlines.close()
+        self.deadlines = Deadlines(loop)
         self.closed_event = None
         self.loop = loop
 
@@ -132,6 +138,8 @@ class PoolOwner:
         shared.closed = True
         if shared.closed_event is not None:
             shared.closed_event.set()
+        if shared.deadlines is not None:
+            shared.deadlines.close()
         session, shared.session = shared.session, None
         if session is not None and shared.owns_session:
             if shared.loop is asyncio.get_running_loop():

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from yarl import URL
 
-from ._config import Hook, RequestEvent, ResponseEvent
+from ._config import Hook, RequestEvent, ResponseEvent, Timeout
+from ._deadlines import Attempt
 from ._http_errors import request_id_of, scrub_request_info
 from .errors import (
     APIConnectionError,
@@ -35,7 +36,6 @@ __all__ = ["Failure", "certainly_not_sent", "read_bounded", "send_once", "set_at
 logger = logging.getLogger("qruntime_async")
 
 _DEBUG = logging.DEBUG
-_CHUNK = 1 << 16
 # An answer without it arrives as sent: its announced length is the length read.
 _ENCODING = "Content-Encoding"
 
@@ -65,11 +65,16 @@ async def send_once(
     url: str,
     headers: Mapping[str, str],
     body: bytes | None,
-    timeout: aiohttp.ClientTimeout,
+    timeout: Timeout,
+    left: float | None,
     attempt: int,
     limit: int,
 ) -> tuple[int, Mapping[str, str], bytes]:
-    """Send one attempt; the answer's status, headers and body (at most ``limit`` bytes)."""
+    """Send one attempt; the answer's status, headers and body (at most ``limit`` bytes).
+
+    ``timeout.connect`` is left to aiohttp; ``read`` and ``total`` (capped by ``left``
+    seconds) are kept by the client's deadline table, without a timer per request.
+    """
     session = client._session()
     on_request = client._on_request
     on_response = client._on_response
@@ -78,21 +83,38 @@ async def send_once(
     timed = on_response is not None or logger.isEnabledFor(_DEBUG)
     t0 = time.monotonic() if timed else 0.0
     sent = False
+    deadlines = client._shared.deadlines
+    read, total = timeout.limits(left)
+    limits = None if deadlines is None else deadlines.start(read, total)
     try:
         async with session.request(
             method,
             yurl,
             headers=headers,
             data=body,
-            timeout=timeout,
+            timeout=timeout.to_aiohttp(),
             allow_redirects=False,
         ) as resp:
             sent = True
-            data = await read_bounded(resp, limit, method, url)
+            data = await read_bounded(resp, limit, method, url, limits)
             status = resp.status
             resp_headers = resp.headers
     except asyncio.CancelledError:
-        raise
+        if limits is None or not limits.timed_out():
+            raise
+        if limits.expired == "total":
+            reason = f"attempt timeout (more than {total:g} s in all)"
+        else:
+            reason = f"read timeout (no bytes for {read:g} s)"
+        raise connection_failure(
+            client,
+            APITimeoutError,
+            reason,
+            asyncio.TimeoutError(reason),
+            method,
+            url,
+            sent=True if sent else None,
+        ) from None
     except aiohttp.ConnectionTimeoutError as exc:
         raise connection_failure(
             client, APITimeoutError, "connect timeout", exc, method, url, sent=False
@@ -128,6 +150,9 @@ async def send_once(
         raise connection_failure(
             client, APIConnectionError, "client closed", exc, method, url, sent=None
         ) from exc
+    finally:
+        if limits is not None and deadlines is not None:
+            deadlines.finish(limits)
     if timed:
         elapsed = time.monotonic() - t0
         if logger.isEnabledFor(_DEBUG):
@@ -147,29 +172,48 @@ async def send_once(
     return status, resp_headers, data
 
 
-async def read_bounded(resp: aiohttp.ClientResponse, limit: int, method: str, url: str) -> bytes:
+async def read_bounded(
+    resp: aiohttp.ClientResponse,
+    limit: int,
+    method: str,
+    url: str,
+    limits: Attempt | None = None,
+) -> bytes:
     """The whole body, or a Failure (ResponseTooLargeError) once it is longer than ``limit``.
 
-    An answer that announces its length within the limit and is not compressed is read in one
-    go; any other is read in chunks and counted (a compressed answer grows when decompressed).
+    An answer that announces its length within the limit, is not compressed and has arrived
+    whole is taken in one go; any other is read chunk by chunk and counted (a compressed
+    answer grows when decompressed), each chunk restarting the read limit of ``limits``.
     """
     declared = resp.content_length
     if declared is not None:
         if declared > limit:
             raise _too_large(limit, method, url, declared)
-        if _ENCODING not in resp.headers:
+        if _ENCODING not in resp.headers and (limits is None or resp.content.is_eof()):
             data = await resp.read()
             if len(data) <= limit:
                 return data
             raise _too_large(limit, method, url, None)
+    if limits is not None:
+        limits.progress(_loop_time())
     chunks: list[bytes] = []
     size = 0
-    async for chunk in resp.content.iter_chunked(_CHUNK):
+    content = resp.content
+    while True:
+        chunk = await content.readany()
+        if not chunk:
+            break
+        if limits is not None:
+            limits.progress(_loop_time())
         size += len(chunk)
         if size > limit:
             raise _too_large(limit, method, url, None)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
 
 
 def _too_large(limit: int, method: str, url: str, declared: int | None) -> Failure:

@@ -259,7 +259,8 @@ class BaseClient(PoolOwner):
                     full_url,
                     request_headers,
                     body,
-                    call_timeout.to_aiohttp(left),
+                    call_timeout,
+                    left,
                     attempt,
                     limit,
                 )
