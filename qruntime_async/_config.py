@@ -33,8 +33,10 @@ class Timeout:
     """Timeouts of one attempt, in seconds (None: no limit).
 
     ``connect``: establishing a connection; ``read``: the longest wait for the next bytes of an
-    answer; ``total``: the whole attempt, however slowly the answer trickles in (a server that
-    sends one byte a second never trips ``read``).
+    answer (waiting for a free connection of the pool does not count); ``total``: the whole attempt,
+    however slowly the answer trickles in (a server that sends one byte a second never trips
+    ``read``). ``read`` and ``total`` fire within a millisecond of their time, with
+    :class:`~qruntime_async.errors.APITimeoutError`.
     """
 
     connect: float | None = C.DEFAULT_CONNECT_TIMEOUT

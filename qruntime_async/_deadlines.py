@@ -7,6 +7,11 @@ armed at the earliest limit. When it goes off it cancels the attempts that are l
 why, and arms itself for the next earliest limit; an attempt that makes progress only writes a
 number. In steady traffic the timer goes off about once per ``read`` interval, not per call.
 
+Like aiohttp's own read timeout, ``read`` does not count the wait for a free connection: when
+more attempts are in flight than the pool sends at once (``capacity``), the newest ones are
+taken as queued, and each one's read clock starts when an earlier attempt ends (the pool hands
+connections over in order). ``total`` counts from the start, queue included.
+
 The task of a late attempt is cancelled; :meth:`Attempt.timed_out` then tells the attempt's
 own code that the cancellation was this timer's, so that it can become a timeout error (and
 that a cancellation from elsewhere stays one).
@@ -15,6 +20,7 @@ that a cancellation from elsewhere stays one).
 from __future__ import annotations
 
 import asyncio
+import collections
 import math
 
 __all__ = ["Attempt", "Deadlines"]
@@ -57,9 +63,13 @@ class Attempt:
 class Deadlines:
     """The table of attempts in flight on ``loop`` and its one timer."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int = 0) -> None:
         self.loop = loop
+        #: Requests the pool sends at once (0: no limit).
+        self.capacity = capacity
         self._attempts: dict[Attempt, None] = {}
+        # Attempts waiting for a connection, oldest first: their read clock has not started.
+        self._queued: collections.deque[Attempt] = collections.deque()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = _NEVER
 
@@ -72,6 +82,9 @@ class Deadlines:
             return None
         now = self.loop.time()
         attempt = Attempt(task, now, read, _NEVER if total is None else now + total)
+        if self.capacity and len(self._attempts) >= self.capacity:
+            attempt.read_at = _NEVER
+            self._queued.append(attempt)
         self._attempts[attempt] = None
         due = min(attempt.read_at, attempt.end_at)
         if due < self._timer_at:
@@ -80,7 +93,22 @@ class Deadlines:
 
     def finish(self, attempt: Attempt) -> None:
         """The attempt is over (answered, failed or cancelled)."""
-        self._attempts.pop(attempt, None)
+        if self._attempts.pop(attempt, 0) is None and self._queued:
+            self._next_in_line(attempt)
+
+    def _next_in_line(self, ended: Attempt) -> None:
+        # A connection is free: the oldest queued attempt gets it and its read clock starts.
+        queued = self._queued
+        if ended.read_at == _NEVER and ended in queued:
+            queued.remove(ended)  # it ended while still queued
+            return
+        while queued:
+            attempt = queued.popleft()
+            if attempt in self._attempts:
+                attempt.progress(self.loop.time())
+                if attempt.read_at < self._timer_at:
+                    self._arm(attempt.read_at)
+                return
 
     def close(self) -> None:
         """Stop the timer (the client is closed or moved to another loop)."""
@@ -89,6 +117,7 @@ class Deadlines:
             self._timer = None
         self._timer_at = _NEVER
         self._attempts.clear()
+        self._queued.clear()
 
     def __len__(self) -> int:
         return len(self._attempts)
@@ -112,8 +141,9 @@ class Deadlines:
             elif due < earliest:
                 earliest = due
         for attempt in late:
-            del self._attempts[attempt]
+            self.finish(attempt)
             attempt.expired = "total" if attempt.end_at <= now else "read"
             attempt.task.cancel()
-        if earliest < _NEVER:
+        # Promoting queued attempts above may have armed the timer for an earlier limit.
+        if earliest < self._timer_at:
             self._arm(earliest)

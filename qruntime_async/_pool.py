@@ -68,9 +68,21 @@ class Shared:
             release(old)
         if self.deadlines is not None:
             self.deadlines.close()
-        self.deadlines = Deadlines(loop)
+        self.deadlines = Deadlines(loop, self.pool_capacity())
         self.closed_event = None
         self.loop = loop
+
+    def pool_capacity(self) -> int:
+        """How many requests the pool sends at once (0: no limit): its smaller nonzero limit."""
+        session = self.options.session
+        if session is not None:
+            connector = session.connector
+            if connector is None:
+                return 0
+            sizes = (connector.limit, connector.limit_per_host)
+        else:
+            sizes = (self.options.limits.pool_size, self.options.limits.pool_size_per_host)
+        return min((size for size in sizes if size), default=0)
 
     def make_connector(self) -> aiohttp.BaseConnector:
         limits = self.options.limits

@@ -47,12 +47,18 @@ async def _drips(request: web.Request) -> web.StreamResponse:
     return resp
 
 
+async def _slow(request: web.Request) -> web.StreamResponse:
+    await asyncio.sleep(float(request.query.get("delay", "0.25")))
+    return web.Response(body=JOB, content_type="application/json")
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/runtime/jobs/silent", _silent)
     app.router.add_get("/runtime/jobs/stalls", _stalls_after_headers)
     app.router.add_get("/runtime/jobs/drips", _drips)
+    app.router.add_get("/runtime/jobs/slow", _slow)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -140,3 +146,31 @@ async def test_timeouts_hit_many_calls_at_once_and_each_only_once(server: str) -
         assert len(client._shared.deadlines) == 0
     # Closing the client stopped the table's timer: nothing is left scheduled for it.
     assert client._shared.deadlines._timer is None
+
+
+async def test_waiting_for_a_free_connection_does_not_count_as_reading(server: str) -> None:
+    # Two connections, six calls of 0.25 s each: the last ones wait about 0.5 s for a
+    # connection, longer than the 0.4 s read limit, and still get their answer.
+    client = IBMRuntimeClient(
+        token="t",
+        instance="h/g/p",
+        base_url=server,
+        timeout=Timeout(read=0.4),
+        retry=NO_RETRY,
+        pool_size=2,
+        pool_size_per_host=2,
+    )
+    async with client:
+        started = time.monotonic()
+        with anyio.fail_after(5):
+            jobs = await asyncio.gather(*(client.jobs.get("slow") for _ in range(6)))
+        assert time.monotonic() - started > 0.7
+        assert [job.id for job in jobs] == ["j1"] * 6
+        # A queued call still has its read limit once it is sent.
+        with anyio.fail_after(5):
+            outcomes = await asyncio.gather(
+                *(client.jobs.get("silent") for _ in range(3)), return_exceptions=True
+            )
+        assert all(isinstance(o, errors.APITimeoutError) for o in outcomes)
+        assert client._shared.deadlines is not None
+        assert len(client._shared.deadlines) == 0
