@@ -248,7 +248,9 @@ else:
     WireDuration = str | int | float | _LegacyDuration
 
 _WIRE_DURATION_ANNOTATION = re.compile(
-    r"(?:\w+\.)?WireDuration(?:\s*\|\s*None)?\Z|None\s*\|\s*(?:\w+\.)?WireDuration\Z"
+    r"(?:(?:\w+\.)?WireDuration(?:\s*\|\s*None)?"
+    r"|None\s*\|\s*(?:\w+\.)?WireDuration"
+    r"|(?:typing\.)?Optional\[(?:\w+\.)?WireDuration\])\Z"
 )
 
 
@@ -318,6 +320,13 @@ _STRUCT_NE = msgspec.Struct.__ne__
 _STRUCT_HASH = msgspec.Struct.__hash__
 _STRUCT_REPR = msgspec.Struct.__repr__
 _STRUCT_RICH_REPR = msgspec.Struct.__rich_repr__
+_STRUCT_METHODS: dict[str, Any] = {
+    "__eq__": _STRUCT_EQ,
+    "__ne__": _STRUCT_NE,
+    "__hash__": _STRUCT_HASH,
+    "__repr__": _STRUCT_REPR,
+    "__rich_repr__": _STRUCT_RICH_REPR,
+}
 # Installed on models with lazily read fields: they convert those fields before comparing,
 # hashing or showing (msgspec's own versions read the stored values directly).
 _SETTLING_METHODS: dict[str, Any] = {
@@ -362,9 +371,12 @@ class Model(msgspec.Struct, kw_only=True, frozen=True, repr_omit_defaults=True):
                 slot = cls.__dict__.get(name)
                 if isinstance(slot, types.MemberDescriptorType):
                     setattr(cls, name, field(slot, name))
-        if cls.__lazy_fields__ and "__eq__" not in cls.__dict__:
+        if cls.__lazy_fields__:
+            # msgspec's own methods are replaced; one a model defines (or inherits) is kept.
             for method_name, method in _SETTLING_METHODS.items():
-                setattr(cls, method_name, method)
+                current = getattr(cls, method_name, None)
+                if current is method or current is _STRUCT_METHODS[method_name]:
+                    setattr(cls, method_name, method)
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}

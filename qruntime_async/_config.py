@@ -68,18 +68,26 @@ class Timeout:
             total = left if total is None else min(total, left)
         return self.read, total
 
-    def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        """The part aiohttp enforces itself: establishing a connection.
+    def to_aiohttp(
+        self, left: float | None = None, *, connect_only: bool = False
+    ) -> aiohttp.ClientTimeout:
+        """The equivalent aiohttp setting (an ``aiohttp.ClientTimeout``).
 
-        ``read`` and ``total`` are kept by the client's own deadline table
-        (:mod:`qruntime_async._deadlines`), which needs no timer per request.
+        With ``connect_only`` only establishing a connection: the client's own pool keeps
+        ``read`` and ``total`` in its deadline table (:mod:`qruntime_async._deadlines`),
+        which needs no timer per request. ``left`` (seconds) caps the total further.
         """
-        return _aiohttp_timeout(self.connect)
+        if connect_only:
+            return _aiohttp_timeout(self.connect, None, None)
+        read, total = self.limits(left)
+        return _aiohttp_timeout(self.connect, read, total)
 
 
-@functools.lru_cache(maxsize=64)
-def _aiohttp_timeout(connect: float | None) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=None)
+@functools.lru_cache(maxsize=256)
+def _aiohttp_timeout(
+    connect: float | None, read: float | None, total: float | None
+) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total, connect=None, sock_connect=connect, sock_read=read)
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,37 @@
 """The time limits of the attempts in flight on one event loop, kept by a single timer.
 
 Each attempt has up to two limits (:class:`~qruntime_async._config.Timeout`): ``total``, a fixed
-moment, and ``read``, which moves whenever bytes of the answer arrive. Rather than arming and
-cancelling timers per request, :class:`Deadlines` keeps the attempts in a table and one timer
-armed at the earliest limit. When it goes off it cancels the attempts that are late, marking
-why, and arms itself for the next earliest limit; an attempt that makes progress only writes a
-number. In steady traffic the timer goes off about once per ``read`` interval, not per call.
+moment from the start, and ``read``, the longest wait for the next bytes, which starts when the
+attempt has its connection (as aiohttp's own read timeout does: neither the wait for a free
+connection nor connecting counts) and starts again whenever bytes arrive. Rather than arming
+and cancelling timers per request, :class:`Deadlines` keeps the attempts in a table and one
+timer armed at the earliest limit. When it goes off it cancels the attempts that are late,
+marking why, and arms itself for the next earliest limit; an attempt that makes progress only
+writes a number. In steady traffic the timer goes off about once per ``read`` interval, not
+per call.
 
-Like aiohttp's own read timeout, ``read`` does not count the wait for a free connection: when
-more attempts are in flight than the pool sends at once (``capacity``), the newest ones are
-taken as queued, and each one's read clock starts when an earlier attempt ends (the pool hands
-connections over in order). ``total`` counts from the start, queue included.
-
-The task of a late attempt is cancelled; :meth:`Attempt.timed_out` then tells the attempt's
-own code that the cancellation was this timer's, so that it can become a timeout error (and
-that a cancellation from elsewhere stays one).
+The client's connector (:class:`TimedConnector`) reports when an attempt has its connection.
+The task of a late attempt is cancelled with a message of its own; :meth:`Attempt.timed_out`
+tells the attempt's code that a cancellation was this timer's alone, so that it becomes a
+timeout error while any other cancellation stays one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import math
+from typing import Any
 
-__all__ = ["Attempt", "Deadlines"]
+import aiohttp
+
+__all__ = ["Attempt", "Deadlines", "TimedConnector"]
 
 _NEVER = math.inf
 # A limit this close is taken as reached (the loop may wake a timer a hair before its time).
 _SLACK = 0.001
+# The message of the timer's cancellations (how Python 3.10, without Task.uncancel, tells
+# them from others).
+_TIMEOUT_MESSAGE = "qruntime_async: attempt timed out"
 
 
 class Attempt:
@@ -35,41 +39,40 @@ class Attempt:
 
     __slots__ = ("end_at", "expired", "read", "read_at", "task")
 
-    def __init__(self, task: asyncio.Task[object], now: float, read: float | None, end_at: float):
+    def __init__(self, task: asyncio.Task[Any], read: float | None, end_at: float) -> None:
         self.task = task
         self.read = read
-        self.read_at = _NEVER if read is None else now + read
+        # Not before the attempt has its connection.
+        self.read_at = _NEVER
         self.end_at = end_at
         #: "read" or "total" once the timer cancelled the attempt.
         self.expired: str | None = None
 
     def progress(self, now: float) -> None:
-        """Bytes arrived at ``now`` (loop time): the read limit starts again."""
+        """Bytes arrived (or the connection is there) at ``now``: the read limit starts again."""
         if self.read is not None:
             self.read_at = now + self.read
 
-    def timed_out(self) -> bool:
-        """Whether a cancellation being handled is this attempt's timeout alone.
+    def timed_out(self, error: asyncio.CancelledError) -> bool:
+        """Whether ``error``, being handled, is this attempt's timeout and nothing else.
 
-        Call it while handling ``CancelledError``. On Python 3.11+ the timer's cancellation
-        request is withdrawn; True only when no other cancellation is pending.
+        On Python 3.11+ the timer's cancellation request is withdrawn, and the answer is True
+        only when no other cancellation is pending; on 3.10 it goes by the error's message.
         """
         if self.expired is None:
             return False
         uncancel = getattr(self.task, "uncancel", None)
-        return uncancel is None or uncancel() == 0
+        if uncancel is not None:
+            return bool(uncancel() == 0)
+        return error.args == (_TIMEOUT_MESSAGE,)
 
 
 class Deadlines:
     """The table of attempts in flight on ``loop`` and its one timer."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int = 0) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        #: Requests the pool sends at once (0: no limit).
-        self.capacity = capacity
-        self._attempts: dict[Attempt, None] = {}
-        # Attempts waiting for a connection, oldest first: their read clock has not started.
-        self._queued: collections.deque[Attempt] = collections.deque()
+        self._attempts: dict[asyncio.Task[Any], Attempt] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = _NEVER
 
@@ -80,35 +83,25 @@ class Deadlines:
         task = asyncio.current_task(self.loop)
         if task is None:  # pragma: no cover - calls always run in a task
             return None
-        now = self.loop.time()
-        attempt = Attempt(task, now, read, _NEVER if total is None else now + total)
-        if self.capacity and len(self._attempts) >= self.capacity:
-            attempt.read_at = _NEVER
-            self._queued.append(attempt)
-        self._attempts[attempt] = None
-        due = min(attempt.read_at, attempt.end_at)
-        if due < self._timer_at:
-            self._arm(due)
+        end_at = _NEVER if total is None else self.loop.time() + total
+        attempt = Attempt(task, read, end_at)
+        self._attempts[task] = attempt
+        if end_at < self._timer_at:
+            self._arm(end_at)
         return attempt
+
+    def connected(self) -> None:
+        """The running task's attempt has its connection: its read limit starts."""
+        attempt = self._attempts.get(asyncio.current_task(self.loop))  # type: ignore[arg-type]
+        if attempt is not None and attempt.read is not None:
+            attempt.progress(self.loop.time())
+            if attempt.read_at < self._timer_at:
+                self._arm(attempt.read_at)
 
     def finish(self, attempt: Attempt) -> None:
         """The attempt is over (answered, failed or cancelled)."""
-        if self._attempts.pop(attempt, 0) is None and self._queued:
-            self._next_in_line(attempt)
-
-    def _next_in_line(self, ended: Attempt) -> None:
-        # A connection is free: the oldest queued attempt gets it and its read clock starts.
-        queued = self._queued
-        if ended.read_at == _NEVER and ended in queued:
-            queued.remove(ended)  # it ended while still queued
-            return
-        while queued:
-            attempt = queued.popleft()
-            if attempt in self._attempts:
-                attempt.progress(self.loop.time())
-                if attempt.read_at < self._timer_at:
-                    self._arm(attempt.read_at)
-                return
+        if self._attempts.get(attempt.task) is attempt:
+            del self._attempts[attempt.task]
 
     def close(self) -> None:
         """Stop the timer (the client is closed or moved to another loop)."""
@@ -117,7 +110,6 @@ class Deadlines:
             self._timer = None
         self._timer_at = _NEVER
         self._attempts.clear()
-        self._queued.clear()
 
     def __len__(self) -> int:
         return len(self._attempts)
@@ -134,16 +126,39 @@ class Deadlines:
         now = self.loop.time() + _SLACK
         earliest = _NEVER
         late: list[Attempt] = []
-        for attempt in self._attempts:
+        for attempt in self._attempts.values():
             due = min(attempt.read_at, attempt.end_at)
             if due <= now:
                 late.append(attempt)
             elif due < earliest:
                 earliest = due
         for attempt in late:
-            self.finish(attempt)
+            del self._attempts[attempt.task]
+            if _cancellation_pending(attempt.task):
+                continue  # it ends anyway, as the other cancellation says
             attempt.expired = "total" if attempt.end_at <= now else "read"
-            attempt.task.cancel()
-        # Promoting queued attempts above may have armed the timer for an earlier limit.
-        if earliest < self._timer_at:
+            attempt.task.cancel(_TIMEOUT_MESSAGE)
+        if earliest < _NEVER:
             self._arm(earliest)
+
+
+def _cancellation_pending(task: asyncio.Task[Any]) -> bool:
+    cancelling = getattr(task, "cancelling", None)
+    if cancelling is not None:
+        return bool(cancelling())
+    # Python 3.10: a cancel() already requested but not yet delivered.
+    waiter = getattr(task, "_fut_waiter", None)
+    return bool(getattr(task, "_must_cancel", False)) or (waiter is not None and waiter.cancelled())
+
+
+class TimedConnector(aiohttp.TCPConnector):
+    """aiohttp's TCP connector, telling :class:`Deadlines` when an attempt has its connection."""
+
+    def __init__(self, *args: Any, deadlines: Deadlines, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadlines = deadlines
+
+    async def connect(self, *args: Any, **kwargs: Any) -> Any:
+        connection = await super().connect(*args, **kwargs)
+        self._deadlines.connected()
+        return connection

@@ -16,7 +16,7 @@ import aiohttp
 import anyio
 
 from ._config import ClientOptions
-from ._deadlines import Deadlines
+from ._deadlines import Deadlines, TimedConnector
 from ._retry import RetryPolicy
 from .errors import ClientClosedError, RateLimitError
 
@@ -68,29 +68,21 @@ class Shared:
             release(old)
         if self.deadlines is not None:
             self.deadlines.close()
-        self.deadlines = Deadlines(loop, self.pool_capacity())
+        # A session of the caller's keeps aiohttp's own timeouts; the client's own pool tells
+        # the deadline table when each attempt has its connection.
+        self.deadlines = Deadlines(loop) if self.options.session is None else None
         self.closed_event = None
         self.loop = loop
 
-    def pool_capacity(self) -> int:
-        """How many requests the pool sends at once (0: no limit): its smaller nonzero limit."""
-        session = self.options.session
-        if session is not None:
-            connector = session.connector
-            if connector is None:
-                return 0
-            sizes = (connector.limit, connector.limit_per_host)
-        else:
-            sizes = (self.options.limits.pool_size, self.options.limits.pool_size_per_host)
-        return min((size for size in sizes if size), default=0)
-
     def make_connector(self) -> aiohttp.BaseConnector:
         limits = self.options.limits
-        return aiohttp.TCPConnector(
+        assert self.deadlines is not None
+        return TimedConnector(
             limit=limits.pool_size,
             limit_per_host=limits.pool_size_per_host,
             keepalive_timeout=limits.keepalive_timeout,
             ssl=self.options.ssl,
+            deadlines=self.deadlines,
         )
 
     def session_for(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:

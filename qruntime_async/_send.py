@@ -73,7 +73,8 @@ async def send_once(
     """Send one attempt; the answer's status, headers and body (at most ``limit`` bytes).
 
     ``timeout.connect`` is left to aiohttp; ``read`` and ``total`` (capped by ``left``
-    seconds) are kept by the client's deadline table, without a timer per request.
+    seconds) are kept by the client's deadline table, without a timer per request (aiohttp
+    keeps them too when the session is the caller's own).
     """
     session = client._session()
     on_request = client._on_request
@@ -85,22 +86,27 @@ async def send_once(
     sent = False
     deadlines = client._shared.deadlines
     read, total = timeout.limits(left)
-    limits = None if deadlines is None else deadlines.start(read, total)
+    if deadlines is None:
+        limits = None
+        aiohttp_timeout = timeout.to_aiohttp(left)
+    else:
+        limits = deadlines.start(read, total)
+        aiohttp_timeout = timeout.to_aiohttp(connect_only=True)
     try:
         async with session.request(
             method,
             yurl,
             headers=headers,
             data=body,
-            timeout=timeout.to_aiohttp(),
+            timeout=aiohttp_timeout,
             allow_redirects=False,
         ) as resp:
             sent = True
             data = await read_bounded(resp, limit, method, url, limits)
             status = resp.status
             resp_headers = resp.headers
-    except asyncio.CancelledError:
-        if limits is None or not limits.timed_out():
+    except asyncio.CancelledError as cancelled:
+        if limits is None or not limits.timed_out(cancelled):
             raise
         if limits.expired == "total":
             reason = f"attempt timeout (more than {total:g} s in all)"

@@ -152,3 +152,22 @@ def test_a_malformed_duration_is_reported_on_read_and_shown_as_sent() -> None:
     with pytest.raises(ResponseDecodeError, match="soon") as info:
         _ = job.job_duration
     assert info.value.path == "Job.job_duration"
+
+
+def test_a_models_own_equality_is_kept_by_its_subclasses() -> None:
+    class ById(Model, frozen=True):
+        id: str
+        at: datetime | None = None
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, ById) and other.id == self.id
+
+        def __hash__(self) -> int:
+            return hash(self.id)
+
+    class Later(ById, frozen=True):
+        since: datetime | None = None
+
+    assert Later(id="a", since=AWARE) == Later(id="a")
+    assert hash(Later(id="a", since=AWARE)) == hash(Later(id="a"))
+    assert Later(id="a", since=datetime(2021, 5, 5)).since == datetime(2021, 5, 5, tzinfo=UTC)

@@ -8,9 +8,11 @@ user sees is the error (or the answer), how long it took, and that nothing stays
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import anyio
 import pytest
 from aiohttp import web
@@ -174,3 +176,67 @@ async def test_waiting_for_a_free_connection_does_not_count_as_reading(server: s
         assert all(isinstance(o, errors.APITimeoutError) for o in outcomes)
         assert client._shared.deadlines is not None
         assert len(client._shared.deadlines) == 0
+
+
+async def test_a_slow_connect_is_a_connect_timeout_that_certainly_sent_nothing() -> None:
+    # A listener whose accept queue is full: connecting hangs. The read limit, equal here,
+    # does not run before there is a connection, so the error says what happened and that
+    # the request never left (a POST may then be tried again safely).
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))  # in progress, not an exception
+            fillers.append(filler)
+        await asyncio.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/runtime"
+        async with client_for(url, Timeout.coerce(0.3)) as client:
+            with anyio.fail_after(5), pytest.raises(errors.APITimeoutError) as info:
+                await client._request("POST", "/jobs", json={}, cast_to=bytes)
+        assert "connect timeout" in str(info.value)
+        assert info.value.sent is False
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+async def test_a_session_of_the_callers_keeps_its_timeouts(server: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = IBMRuntimeClient(
+            token="t",
+            instance="h/g/p",
+            base_url=server,
+            timeout=Timeout(read=0.2),
+            retry=NO_RETRY,
+            session=session,
+        )
+        async with client:
+            started = time.monotonic()
+            with anyio.fail_after(5), pytest.raises(errors.APITimeoutError):
+                await client.jobs.get("silent")
+            assert time.monotonic() - started < 2
+        assert not session.closed
+
+
+async def test_a_cancellation_arriving_with_the_timeout_is_not_swallowed(server: str) -> None:
+    async with client_for(server, Timeout(read=0.2)) as client:
+        client = client.with_options(retry=RetryPolicy(max_retries=2))
+        task = asyncio.create_task(client.jobs.get("silent"))
+        await asyncio.sleep(0.05)
+        deadlines = client._shared.deadlines
+        assert deadlines is not None
+        expire = deadlines._expire
+
+        def expire_then_cancel_from_outside() -> None:
+            expire()
+            task.cancel()  # e.g. a task group tearing down, in the same loop iteration
+
+        deadlines._expire = expire_then_cancel_from_outside  # type: ignore[method-assign]
+        with anyio.fail_after(5), pytest.raises(asyncio.CancelledError):
+            await task
