@@ -157,38 +157,44 @@ def make_utc(self: Model) -> None:
         getattr(self, name)
 
 
-class _UTCField:
-    """The attribute of a ``datetime`` field: reads give aware UTC.
+class _LazyField:
+    """The attribute of a field whose stored wire value is converted on first read.
 
-    msgspec stores what the wire said (IBM's ``2021-05-05 00:56:04.569709`` decodes naive);
-    the first read converts it and stores the result, so decoding a page costs no more than
-    msgspec's own parsing and later reads cost one comparison. A time UTC cannot express
-    raises :class:`~qruntime_async.errors.ResponseDecodeError` naming the field.
+    The converted value replaces the stored one, so later reads cost one comparison. A value
+    that does not convert raises :class:`~qruntime_async.errors.ResponseDecodeError` naming
+    the field (``Job.job_duration``), on that read.
     """
 
     __slots__ = ("_name", "_slot")
+    _expected: ClassVar[str] = ""
 
     def __init__(self, slot: Any, name: str) -> None:
         self._slot = slot
         self._name = name
 
+    def _stale(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def _convert(self, value: Any) -> Any:
+        raise NotImplementedError
+
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
         value = self._slot.__get__(obj, owner)
-        if value is not None and value.tzinfo is not _UTC:
+        if value is not None and self._stale(value):
             try:
-                value = _as_utc(value)
-            except OverflowError as exc:
-                # e.g. year 1 with a positive offset: before the first moment UTC can express.
-                raise self._error(obj, f"a value is out of range: {exc}", "datetime") from None
+                value = self._convert(value)
+            except (ValueError, OverflowError) as exc:
+                # OverflowError: e.g. year 1 with a positive offset, before UTC's first moment.
+                message = str(exc)
+                if isinstance(exc, OverflowError):
+                    message = f"a value is out of range: {exc}"
+                raise ResponseDecodeError(
+                    message, expected=self._expected, path=f"{type(obj).__name__}.{self._name}"
+                ) from None
             self._slot.__set__(obj, value)
         return value
-
-    def _error(self, obj: Any, message: str, expected: str) -> ResponseDecodeError:
-        return ResponseDecodeError(
-            message, expected=expected, path=f"{type(obj).__name__}.{self._name}"
-        )
 
     def __set__(self, obj: Any, value: Any) -> None:
         self._slot.__set__(obj, value)
@@ -197,27 +203,34 @@ class _UTCField:
         self._slot.__delete__(obj)
 
 
-class _DurationField(_UTCField):
-    """The attribute of a :data:`WireDuration` field: reads give a :class:`Duration`.
+class _UTCField(_LazyField):
+    """A ``datetime`` field: reads give aware UTC.
 
-    msgspec keeps the wire text (``"2.5s"``); the first read parses it and stores the result.
-    Text that is not a duration raises :class:`~qruntime_async.errors.ResponseDecodeError`
-    naming the field (``Job.job_duration``), on that read.
+    msgspec stores what the wire said (IBM's ``2021-05-05 00:56:04.569709`` decodes naive), so
+    decoding a page costs no more than msgspec's own parsing.
     """
 
     __slots__ = ()
+    _expected = "datetime"
 
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self
-        value = self._slot.__get__(obj, owner)
-        if value is not None and value.__class__ is not Duration:
-            try:
-                value = _to_duration(value)
-            except ValueError as exc:
-                raise self._error(obj, str(exc), "Duration") from None
-            self._slot.__set__(obj, value)
-        return value
+    def _stale(self, value: Any) -> bool:
+        return value.tzinfo is not _UTC
+
+    def _convert(self, value: Any) -> Any:
+        return _as_utc(value)
+
+
+class _DurationField(_LazyField):
+    """A :data:`WireDuration` field: reads give a :class:`Duration` (msgspec keeps ``"2.5s"``)."""
+
+    __slots__ = ()
+    _expected = "Duration"
+
+    def _stale(self, value: Any) -> bool:
+        return value.__class__ is not Duration
+
+    def _convert(self, value: Any) -> Any:
+        return _to_duration(value)
 
 
 def _to_duration(value: Any) -> Duration:

@@ -69,9 +69,12 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 @contextlib.asynccontextmanager
-async def serve_app(app: web.Application) -> AsyncIterator[str]:
-    """Serves ``app`` on a free loopback port; yields its base URL."""
-    runner = web.AppRunner(app)
+async def serve_app(app: web.Application, *, shutdown_timeout: float = 60.0) -> AsyncIterator[str]:
+    """Serves ``app`` on a free loopback port; yields its base URL.
+
+    Leaving waits up to ``shutdown_timeout`` seconds for handlers still running.
+    """
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -27,6 +27,8 @@ from qruntime_async.emulator import Emulator, EmulatorConfig
 from qruntime_async.ibm.models import Job as IBMJob
 from qruntime_async.scaleway.models import Job as ScalewayJob
 
+from .conftest import serve_app
+
 SECRET = "scw-secret-for-hardening-tests"
 JOB = "3f3d4c2e-5a8b-4c1d-9e2f-0a1b2c3d4e5f"
 FAST = RetryPolicy(backoff_initial=0.001, backoff_max=0.002)
@@ -67,16 +69,9 @@ async def server() -> AsyncIterator[Server]:
     state = Server()
     app = web.Application()
     app.router.add_route("*", "/qaas/v1alpha1/jobs/{name}", state.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serve_app(app, shutdown_timeout=0.1) as url:
+        state.url = url
         yield state
-    finally:
-        await runner.cleanup()
 
 
 async def drain(group: WatchGroup[Any]) -> None:

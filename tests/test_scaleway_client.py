@@ -27,6 +27,8 @@ from qruntime_async.scaleway.client import ScalewayQaaSClient
 from qruntime_async.scaleway.models import Job, JobCircuit, JobStatus, ListJobsOrderBy
 from qruntime_async.scaleway.results import result_counts
 
+from .conftest import serve_app
+
 ROOT = "https://api.scaleway.com"
 API = ROOT + "/qaas/v1alpha1"
 SECRET = "scw-secret-4f1d2c3b-aaaa-bbbb-cccc-0123456789ab"
@@ -276,17 +278,12 @@ async def test_calls_run_concurrently_on_one_loop() -> None:
 
     app = web.Application()
     app.router.add_get("/qaas/v1alpha1/jobs/{job_id}", handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with ScalewayQaaSClient(secret_key=SECRET, base_url=f"http://127.0.0.1:{port}") as c:
-            with anyio.fail_after(10):
-                jobs = await asyncio.gather(*(c.jobs.get(f"job-{n}") for n in range(5)))
-    finally:
-        await runner.cleanup()
+    async with (
+        serve_app(app, shutdown_timeout=0.1) as url,
+        ScalewayQaaSClient(secret_key=SECRET, base_url=url) as c,
+    ):
+        with anyio.fail_after(10):
+            jobs = await asyncio.gather(*(c.jobs.get(f"job-{n}") for n in range(5)))
     assert [j.id for j in jobs] == [f"job-{n}" for n in range(5)]
 
 

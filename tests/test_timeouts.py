@@ -11,6 +11,7 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import anyio
@@ -18,6 +19,8 @@ import pytest
 from aiohttp import web
 
 from qruntime_async import IBMRuntimeClient, RetryPolicy, Timeout, errors
+
+from .conftest import serve_app
 
 JOB = b'{"id": "j1", "status": "Completed"}'
 NO_RETRY = RetryPolicy(max_retries=0)
@@ -61,20 +64,13 @@ async def server() -> AsyncIterator[str]:
     app.router.add_get("/runtime/jobs/stalls", _stalls_after_headers)
     app.router.add_get("/runtime/jobs/drips", _drips)
     app.router.add_get("/runtime/jobs/slow", _slow)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}/runtime"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app, shutdown_timeout=0.1) as url:
+        yield f"{url}/runtime"
 
 
-def client_for(url: str, timeout: Timeout) -> IBMRuntimeClient:
+def client_for(url: str, timeout: Timeout, **options: Any) -> IBMRuntimeClient:
     return IBMRuntimeClient(
-        token="t", instance="h/g/p", base_url=url, timeout=timeout, retry=NO_RETRY
+        token="t", instance="h/g/p", base_url=url, timeout=timeout, retry=NO_RETRY, **options
     )
 
 
@@ -153,16 +149,7 @@ async def test_timeouts_hit_many_calls_at_once_and_each_only_once(server: str) -
 async def test_waiting_for_a_free_connection_does_not_count_as_reading(server: str) -> None:
     # Two connections, six calls of 0.25 s each: the last ones wait about 0.5 s for a
     # connection, longer than the 0.4 s read limit, and still get their answer.
-    client = IBMRuntimeClient(
-        token="t",
-        instance="h/g/p",
-        base_url=server,
-        timeout=Timeout(read=0.4),
-        retry=NO_RETRY,
-        pool_size=2,
-        pool_size_per_host=2,
-    )
-    async with client:
+    async with client_for(server, Timeout(read=0.4), pool_size=2, pool_size_per_host=2) as client:
         started = time.monotonic()
         with anyio.fail_after(5):
             jobs = await asyncio.gather(*(client.jobs.get("slow") for _ in range(6)))
@@ -208,15 +195,7 @@ async def test_a_slow_connect_is_a_connect_timeout_that_certainly_sent_nothing()
 
 async def test_a_session_of_the_callers_keeps_its_timeouts(server: str) -> None:
     async with aiohttp.ClientSession() as session:
-        client = IBMRuntimeClient(
-            token="t",
-            instance="h/g/p",
-            base_url=server,
-            timeout=Timeout(read=0.2),
-            retry=NO_RETRY,
-            session=session,
-        )
-        async with client:
+        async with client_for(server, Timeout(read=0.2), session=session) as client:
             started = time.monotonic()
             with anyio.fail_after(5), pytest.raises(errors.APITimeoutError):
                 await client.jobs.get("silent")

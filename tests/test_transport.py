@@ -31,6 +31,8 @@ from qruntime_async._transport import (
     quote_segment,
 )
 
+from .conftest import serve_app
+
 BASE = "https://api.example.test/v1"
 SECRET = "sk-very-secret-token-0123456789"
 FAST = RetryPolicy(backoff_initial=0.001, backoff_max=0.002)
@@ -474,15 +476,8 @@ async def slow_server() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/slow", slow)
     app.router.add_post("/slow", slow)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app, shutdown_timeout=0.1) as url:
+        yield url
 
 
 async def test_read_timeout_raises_api_timeout_error(slow_server: str) -> None:
