@@ -5,7 +5,7 @@ an answer were lost, look the job up by that tag instead of creating it again. W
 lost that machinery should cost nothing: one ``POST /jobs`` per job, and the wall time of the
 same POSTs (same body, tag included) sent with a raw ``aiohttp.ClientSession``.
 
-Both sides submit 4,000 jobs (at least the 1,000 of the target, in 20 chunks of 200 long
+Both sides submit 10,000 jobs (at least the 1,000 of the target, in 20 chunks of 500 long
 enough to time) from 16 tasks to an emulator in a child process; they alternate in chunks
 (ours first in even chunks, raw first in odd ones) and the ratio is the median over the pairs of
 our wall time over the raw one's. Requests are counted by the emulator (API paths only).
@@ -61,7 +61,7 @@ async def timed(n: int, submit: Callable[[], Awaitable[Any]]) -> float:
 
 async def main_async(quick: bool) -> Report:
     report = Report("exactly-once submission")
-    total = 400 if quick else 4000
+    total = 400 if quick else 10000
     chunks = 4 if quick else 20
     size = total // chunks
     with EmulatorProcess(speed=1000) as emu:
