@@ -212,8 +212,13 @@ def run_on_scaleway() -> tuple[list[dict[str, int]], list[str], str]:
     primitives = pytest.importorskip("qiskit_scaleway.primitives")
     backend = scaleway.ScalewayProvider().get_backend(SCALEWAY_AER_PLATFORM)
     assert backend.num_qubits > 2
+    # The emulator runs 1,000 times faster than real time: 12 h of session life is 43 s here,
+    # ample for both jobs however slowly the machine runs.
     session_id: str = backend.start_session(
-        name="conformance", deduplication_id="conformance", max_duration="15m"
+        name="conformance",
+        deduplication_id="conformance",
+        max_duration="12h",
+        max_idle_duration="12h",
     )
     try:
         circuits = scaleway_circuits()
