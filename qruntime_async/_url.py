@@ -112,12 +112,6 @@ def encode_query(params: Mapping[str, Any] | None) -> str:
     return "&".join(parts)
 
 
-# Paths already expanded from one template and one plain string id (an id is checked and
-# quoted the same way every time). Bounded: emptied when full.
-_EXPANDED: dict[tuple[str, str, str], str] = {}
-_EXPANDED_MAX = 4096
-
-
 def expand_path(path: str, path_params: Mapping[str, object] | None) -> str:
     """``path`` with each ``{name}`` replaced by its value, checked as an id and quoted.
 
@@ -126,17 +120,6 @@ def expand_path(path: str, path_params: Mapping[str, object] | None) -> str:
     """
     if not path_params:
         return path
-    if len(path_params) == 1:
-        ((name, value),) = path_params.items()
-        if value.__class__ is str:
-            key = (path, name, value)
-            done = _EXPANDED.get(key)
-            if done is None:
-                done = path.format_map({name: quote_segment(v.resource_id(name, value), name=name)})
-                if len(_EXPANDED) >= _EXPANDED_MAX:
-                    _EXPANDED.clear()
-                _EXPANDED[key] = done
-            return done
     return path.format_map(
         {
             name: quote_segment(v.resource_id(name, value), name=name)

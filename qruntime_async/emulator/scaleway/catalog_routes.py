@@ -70,10 +70,7 @@ class CatalogRoutes(RouteBase):
         project = self.authenticate(request)
         q = request.query
         paging = self._paging(q, CREATED_ORDER, "created_at_desc")
-        project_id = q.get("project_id")
-        if not project_id:
-            raise invalid({"project_id": "required"})
-        self._project_param(project, project_id)
+        self._required_project_param(project, q)
         selected = sorted(
             (m for m in self.store.models.values() if m.project_id == project.project_id),
             key=seq_of,

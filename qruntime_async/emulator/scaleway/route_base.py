@@ -11,7 +11,7 @@ from .._context import Context
 from .._util import read_json_object
 from ..config import ScalewayProject
 from . import parse, views
-from .errors import bad_body, denied, unauthenticated
+from .errors import bad_body, denied, invalid, unauthenticated
 from .parse import Paging, uuid
 from .state import ScwJob, ScwSession, Timing, job_counts, job_state, session_state
 from .store import ScalewayStore
@@ -45,6 +45,13 @@ class RouteBase:
         uuid(project_id, "project_id")
         if project_id.lower() != project.project_id:
             raise denied("project")
+
+    def _required_project_param(self, project: ScalewayProject, query: Any) -> None:
+        """The listing's ``project_id`` query parameter: present, and the caller's project."""
+        project_id = query.get("project_id")
+        if not project_id:
+            raise invalid({"project_id": "required"})
+        self._project_param(project, project_id)
 
     def _count(self, n: int, *, in_session: bool) -> int | str:
         mode = self.ctx.config.scaleway_uint64_as_string

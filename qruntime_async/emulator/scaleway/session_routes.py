@@ -11,7 +11,7 @@ from aiohttp import web
 from .._store import seq_of
 from .._util import json_response, multi_values, no_content
 from . import parse
-from .errors import denied, invalid, not_found, precondition
+from .errors import denied, not_found, precondition
 from .parse import SESSION_ORDER
 from .route_base import RouteBase
 from .state import ScwSession, job_state, session_state
@@ -45,10 +45,7 @@ class SessionRoutes(RouteBase):
         project = self.authenticate(request)
         q = request.query
         paging = self._paging(q, SESSION_ORDER, "name_asc")
-        project_id = q.get("project_id")
-        if not project_id:
-            raise invalid({"project_id": "required"})
-        self._project_param(project, project_id)
+        self._required_project_param(project, q)
         platform_id = q.get("platform_id")
         tags = multi_values(q, "tags", "tags[]")
         now = self.ctx.now()
