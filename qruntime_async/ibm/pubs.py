@@ -42,7 +42,7 @@ Observables (estimator)
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ._lazy_qiskit import _qiskit_attr
@@ -103,21 +103,7 @@ def sampler_params(
     """
     default_shots = None if shots is None else _shots("shots", shots)
     plain_options = _options(options, _MISPLACED_SAMPLER)
-    items = _pub_list(pubs)
-    out_pubs: list[list[Any]] = []
-    for index, pub in enumerate(items):
-        where = f"pubs[{index}]"
-        fields = _pub_fields(where, pub, minimum=1, maximum=3, names=_SAMPLER_FIELDS)
-        circuit_obj = fields[0]
-        text = _circuit(where, circuit_obj)
-        values = fields[1] if len(fields) >= 2 else None
-        out: list[Any] = [text]
-        out_values = _parameter_values(where, values, circuit_obj, text)
-        if len(fields) >= 2:
-            out.append(out_values)
-        own = fields[2] if len(fields) == 3 else None
-        pub_shots = _shots(f"{where} shots", own) if own is not None else default_shots
-        out_pubs.append(_with_last(out, 3, pub_shots, keep=len(fields) == 3))
+    out_pubs = _pubs(pubs, _SAMPLER_FIELDS, minimum=1, last=_shots, default=default_shots)
     return _params(out_pubs, plain_options)
 
 
@@ -146,23 +132,7 @@ def estimator_params(
     default_precision = None if precision is None else _precision("precision", precision)
     level = _resilience_level(resilience_level)
     plain_options = _options(options, _MISPLACED_ESTIMATOR)
-    items = _pub_list(pubs)
-    out_pubs: list[list[Any]] = []
-    for index, pub in enumerate(items):
-        where = f"pubs[{index}]"
-        fields = _pub_fields(where, pub, minimum=2, maximum=4, names=_ESTIMATOR_FIELDS)
-        circuit_obj = fields[0]
-        text = _circuit(where, circuit_obj)
-        values = fields[2] if len(fields) >= 3 else None
-        out: list[Any] = [text, _observables(where, fields[1], circuit_obj)]
-        out_values = _parameter_values(where, values, circuit_obj, text)
-        if len(fields) >= 3:
-            out.append(out_values)
-        own = fields[3] if len(fields) == 4 else None
-        pub_precision = (
-            _precision(f"{where} precision", own) if own is not None else default_precision
-        )
-        out_pubs.append(_with_last(out, 4, pub_precision, keep=len(fields) == 4))
+    out_pubs = _pubs(pubs, _ESTIMATOR_FIELDS, minimum=2, last=_precision, default=default_precision)
     params = _params(out_pubs, plain_options)
     if level is not None:
         params["resilience_level"] = level
@@ -181,6 +151,43 @@ def _params(pubs: list[list[Any]], options: dict[str, Any] | None) -> dict[str, 
 
 
 # -- pubs --------------------------------------------------------------------------------------
+
+
+def _pubs(
+    pubs: object,
+    names: tuple[str, ...],
+    *,
+    minimum: int,
+    last: Callable[[str, object], object],
+    default: object,
+) -> list[list[Any]]:
+    """Every pub in its plain-JSON form; ``names`` are its fields in order.
+
+    Fields are checked in that order: the circuit, the observables (an estimator pub's second
+    field), the parameter values, then the last field (shots or precision) with ``last``;
+    ``default`` stands in for a last field left out.
+    """
+    maximum = len(names)
+    values_at = maximum - 2  # the parameter values come just before the last field
+    out_pubs: list[list[Any]] = []
+    for index, pub in enumerate(_pub_list(pubs)):
+        where = f"pubs[{index}]"
+        fields = _pub_fields(where, pub, minimum=minimum, maximum=maximum, names=names)
+        circuit_obj = fields[0]
+        text = _circuit(where, circuit_obj)
+        out: list[Any] = [text]
+        if names[1] == "observables":
+            out.append(_observables(where, fields[1], circuit_obj))
+        has_values = len(fields) > values_at
+        values = fields[values_at] if has_values else None
+        out_values = _parameter_values(where, values, circuit_obj, text)
+        if has_values:
+            out.append(out_values)
+        keep = len(fields) == maximum
+        own = fields[-1] if keep else None
+        value = last(f"{where} {names[-1]}", own) if own is not None else default
+        out_pubs.append(_with_last(out, maximum, value, keep=keep))
+    return out_pubs
 
 
 def _with_last(out: list[Any], length: int, value: object, *, keep: bool) -> list[Any]:

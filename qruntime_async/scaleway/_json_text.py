@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .._codec import decode
 from ..errors import ResponseDecodeError
@@ -46,6 +48,16 @@ def _rebase(error: ResponseDecodeError, expected: str, prefix: str = "$") -> Res
         body=error.body,
         malformed=error.malformed,
     )
+
+
+@contextmanager
+def _reported_as(expected: str, prefix: str = "$") -> Iterator[None]:
+    """Decode errors inside re-raised as errors reading ``expected``, their paths under
+    ``prefix``."""
+    try:
+        yield
+    except ResponseDecodeError as exc:
+        raise _rebase(exc, expected, prefix) from None
 
 
 def _excerpt(data: str | bytes) -> str:

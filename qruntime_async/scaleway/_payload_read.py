@@ -6,8 +6,8 @@ from typing import Any
 
 from .._codec import decode
 from ..errors import ResponseDecodeError
-from ._compression import MAX_DECOMPRESSED_BYTES, CompressionFormat, _max_size, _uncompressed
-from ._json_text import _excerpt, _input_text, _rebase, _unwrap_json
+from ._compression import MAX_DECOMPRESSED_BYTES, CompressionFormat, _max_size
+from ._json_text import _excerpt, _input_text, _reported_as, _unwrap_json
 from ._payload_types import (
     ComputationModel,
     ComputationParameters,
@@ -15,6 +15,7 @@ from ._payload_types import (
     ProgramSerializationFormat,
     QuantumNoiseModel,
     QuantumProgram,
+    _decompressed,
     _Probe,
     _WireModel,
 )
@@ -82,43 +83,25 @@ def read_model_payload(
     data = _input_text("payload", payload)
     limit = _max_size(max_size)
     expected = "ComputationModel"
-    try:
+    with _reported_as(expected):
         data = _unwrap_json(data, expected)
         probe = decode(data, _Probe)
-    except ResponseDecodeError as exc:
-        raise _rebase(exc, expected) from None
     if len(probe.programs):
-        try:
+        with _reported_as(expected):
             wire = decode(data, _WireModel)
-        except ResponseDecodeError as exc:
-            raise _rebase(exc, expected) from None
         programs = [
-            QuantumProgram(
-                compression_format=CompressionFormat.NONE,
-                serialization_format=p.serialization_format,
-                serialization=_uncompressed(
-                    p.serialization, p.compression_format, limit, f"$.programs[{i}]", expected
-                ),
-            )
+            _decompressed(p, limit, f"$.programs[{i}]", expected)
             for i, p in enumerate(wire.programs)
         ]
         noise = wire.noise_model
         if noise is not None:
-            noise = QuantumNoiseModel(
-                compression_format=CompressionFormat.NONE,
-                serialization_format=noise.serialization_format,
-                serialization=_uncompressed(
-                    noise.serialization, noise.compression_format, limit, "$.noise_model", expected
-                ),
-            )
+            noise = _decompressed(noise, limit, "$.noise_model", expected)
         return ComputationModel(
             programs=programs, noise_model=noise, client=wire.client, backend=wire.backend
         )
     if len(probe.run):
-        try:
+        with _reported_as(expected):
             legacy = decode(data, LegacyJobPayload)
-        except ResponseDecodeError as exc:
-            raise _rebase(exc, expected) from None
         return _legacy_to_model(legacy)
     raise ResponseDecodeError(
         "neither a computation model (programs) nor an older job payload (run)",
@@ -132,7 +115,5 @@ def read_job_parameters(parameters: str | bytes) -> ComputationParameters:
     """Read a job's ``parameters`` text (``{"shots": N, "options": {...}}``)."""
     data = _input_text("parameters", parameters)
     expected = "ComputationParameters"
-    try:
+    with _reported_as(expected):
         return decode(_unwrap_json(data, expected), ComputationParameters)
-    except ResponseDecodeError as exc:
-        raise _rebase(exc, expected) from None

@@ -92,6 +92,20 @@ class Serialized(Model, frozen=True):
         force_setattr(self, "serialization_format", _known(self.formats, self.serialization_format))
 
 
+S = TypeVar("S", bound=Serialized)
+
+
+def _decompressed(value: S, max_size: int, path: str, expected: str) -> S:
+    """A copy of ``value`` with its serialisation decompressed (``compression_format`` NONE)."""
+    return type(value)(
+        compression_format=CompressionFormat.NONE,
+        serialization_format=value.serialization_format,
+        serialization=_uncompressed(
+            value.serialization, value.compression_format, max_size, path, expected
+        ),
+    )
+
+
 class QuantumProgram(Serialized, frozen=True):
     """One program (circuit) of a computation model (``ProgramSerializationFormat``)."""
 

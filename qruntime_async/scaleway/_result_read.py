@@ -9,8 +9,9 @@ import msgspec
 
 from .._codec import decode
 from ..errors import ResponseDecodeError
-from ._compression import MAX_DECOMPRESSED_BYTES, CompressionFormat, _max_size, _uncompressed
-from ._json_text import _excerpt, _input_text, _rebase, _unwrap_json
+from ._compression import MAX_DECOMPRESSED_BYTES, _max_size, _uncompressed
+from ._json_text import _excerpt, _input_text, _reported_as, _unwrap_json
+from ._payload_types import _decompressed
 from ._result_types import (
     JobResultLike,
     ProgramResult,
@@ -40,16 +41,9 @@ def read_result_envelope(
     expected = "ProgramResult"
     data = _source_text(source, expected)
     limit = _max_size(max_size)
-    try:
+    with _reported_as(expected):
         envelope = decode(_unwrap_json(data, expected), ProgramResult)
-    except ResponseDecodeError as exc:
-        raise _rebase(exc, expected) from None
-    text = _uncompressed(envelope.serialization, envelope.compression_format, limit, "$", expected)
-    return ProgramResult(
-        compression_format=CompressionFormat.NONE,
-        serialization_format=envelope.serialization_format,
-        serialization=text,
-    )
+    return _decompressed(envelope, limit, "$", expected)
 
 
 def _source_text(source: object, expected: str) -> str | bytes:
@@ -78,16 +72,12 @@ def _read(source: object, max_size: int) -> tuple[QiskitResult, str]:
     expected = "ProgramResult or QiskitResult"
     data = _source_text(source, expected)
     limit = _max_size(max_size)
-    try:
+    with _reported_as(expected):
         data = _unwrap_json(data, expected)
         probe = decode(data, _Probe)
-    except ResponseDecodeError as exc:
-        raise _rebase(exc, expected) from None
     if len(probe.serialization):
-        try:
+        with _reported_as("ProgramResult"):
             envelope = decode(data, ProgramResult)
-        except ResponseDecodeError as exc:
-            raise _rebase(exc, "ProgramResult") from None
         if envelope.serialization_format != ResultSerializationFormat.QISKIT_RESULT_JSON_V1:
             name = getattr(envelope.serialization_format, "name", "unknown")
             raise ResponseDecodeError(
@@ -100,15 +90,11 @@ def _read(source: object, max_size: int) -> tuple[QiskitResult, str]:
             envelope.serialization, envelope.compression_format, limit, "$", "ProgramResult"
         )
         prefix = "$.serialization"
-        try:
+        with _reported_as("QiskitResult", prefix):
             return decode(_unwrap_json(inner, "QiskitResult"), QiskitResult), prefix
-        except ResponseDecodeError as exc:
-            raise _rebase(exc, "QiskitResult", prefix) from None
     if len(probe.results):
-        try:
+        with _reported_as("QiskitResult"):
             return decode(data, QiskitResult), "$"
-        except ResponseDecodeError as exc:
-            raise _rebase(exc, "QiskitResult") from None
     raise ResponseDecodeError(
         "neither a program-result envelope (serialization) nor a Qiskit result (results)",
         expected=expected,

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..._npy import NpyArray, nest
 from ...display import Card, Displayable, Table, View
-from ._common import Encoding, _numpy, _text
+from ._common import Encoding, _numpy, _result_card
 
 __all__ = ["EstimatorPub", "EstimatorResult"]
 
@@ -142,17 +142,7 @@ class EstimatorResult(Displayable):
 
     def _view(self) -> View:
         sections = [_estimator_table(f"pub {i}", pub) for i, pub in enumerate(self.pubs)]
-        return Card(
-            "estimator result",
-            _text(self.metadata.get("job_id")),
-            rows=[
-                ("pubs", len(self.pubs)),
-                ("backend", _text(self.metadata.get("backend"))),
-                ("encoding", self.encoding),
-            ],
-            sections=sections,
-            brief="; ".join(section.text() for section in sections),
-        )
+        return _result_card("estimator result", self.pubs, self.metadata, self.encoding, sections)
 
     def plot(self, **options: Any) -> Any:
         """Expectation values with error bars (see :func:`qruntime_async.plot.plot_estimator`)."""

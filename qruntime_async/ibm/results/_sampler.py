@@ -10,7 +10,7 @@ from typing import Any
 from ..._npy import element_count
 from ...display import Card, Displayable, Table, View, counts_table
 from ._bits import _bitstrings, _key_value, _position, _raw_keys, _repetitive
-from ._common import Encoding, _numpy, _text
+from ._common import Encoding, _numpy, _result_card
 
 __all__ = ["Register", "SamplerPub", "SamplerResult"]
 
@@ -278,17 +278,7 @@ class SamplerResult(Displayable):
         sections: list[Table] = []
         for index, pub in enumerate(self.pubs):
             sections.extend(pub._tables(f"pub {index} · "))
-        return Card(
-            "sampler result",
-            _text(self.metadata.get("job_id")),
-            rows=[
-                ("pubs", len(self.pubs)),
-                ("backend", _text(self.metadata.get("backend"))),
-                ("encoding", self.encoding),
-            ],
-            sections=sections,
-            brief="; ".join(section.text() for section in sections),
-        )
+        return _result_card("sampler result", self.pubs, self.metadata, self.encoding, sections)
 
     def plot(self, **options: Any) -> Any:
         """A bar chart of the counts of every pub (see :func:`qruntime_async.plot.plot_counts`)."""
