@@ -126,13 +126,15 @@ class AsyncPager(Generic[T]):
         listing: str | None = None,
         max_empty_pages: int = _DEFAULT_MAX_EMPTY_PAGES,
     ) -> None:
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0
+        ):
             raise ValueError(f"limit must be a positive int or None, got {limit!r}")
-        if limit is not None and limit <= 0:
-            raise ValueError(f"limit must be a positive int or None, got {limit!r}")
-        if isinstance(max_empty_pages, bool) or not isinstance(max_empty_pages, int):
-            raise ValueError(f"max_empty_pages must be an int >= 0, got {max_empty_pages!r}")
-        if max_empty_pages < 0:
+        if (
+            isinstance(max_empty_pages, bool)
+            or not isinstance(max_empty_pages, int)
+            or max_empty_pages < 0
+        ):
             raise ValueError(f"max_empty_pages must be an int >= 0, got {max_empty_pages!r}")
         self._fetch: Callable[[dict[str, Any]], Awaitable[Any]] = fetch
         self._strategy: PagingStrategy[Any, T, Any] = strategy

@@ -128,9 +128,17 @@ def _declared_items(page: Any) -> Sequence[Any]:
     return items
 
 
-def _declared_total(page: Any) -> object:
-    reader = getattr(page, "page_total", None)
-    return None if reader is None else reader()
+def _optional_declaration(name: str) -> Callable[[Any], object]:
+    """Reads what a page declares through its method ``name``, or None when it has none."""
+
+    def read(page: Any) -> object:
+        reader = getattr(page, name, None)
+        return None if reader is None else reader()
+
+    return read
+
+
+_declared_total = _optional_declaration("page_total")
 
 
 class _Reader(Generic[P, T]):
@@ -224,9 +232,7 @@ def _declared_next_cursor(page: Any) -> str | None:
     return cursor
 
 
-def _declared_served_limit(page: Any) -> object:
-    reader = getattr(page, "served_limit", None)
-    return None if reader is None else reader()
+_declared_served_limit = _optional_declaration("served_limit")
 
 
 class OffsetPaging(_Reader[P, T]):

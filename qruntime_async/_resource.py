@@ -105,12 +105,9 @@ class APIResource(Generic[ClientT]):
         other_params: Sequence[str] = (),
     ) -> AsyncPager[T]:
         """A lazy pager over ``GET path`` with ``filters``, paged as the ``page`` type declares."""
-        client = self._client
 
-        async def fetch(params: dict[str, Any]) -> ListPage[T]:
-            return await client._request(
-                "GET", path, cast_to=page, path_params=path_params, params=params
-            )
+        def fetch(params: dict[str, Any]) -> Awaitable[ListPage[T]]:
+            return self._get(path, cast_to=page, path_params=path_params, params=params)
 
         listing = path.format_map(dict(path_params)) if path_params else path
         return make_pager(

@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import aclosing
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 import anyio.lowlevel
@@ -33,10 +33,17 @@ _DEFAULT_FIELDS = ("status",)
 _DEADLINE_SLACK = 1e-6
 
 
-def _fetch_grace(timeout: float) -> float:
-    # A fetch under way at the deadline gets a little longer to answer, so that the last poll
-    # can still report a final state; it is never left to run for the transport's full timeout.
-    return min(max(0.1 * timeout, 0.05), 1.0)
+def _hard_deadline(start: float, timeout: float) -> float:
+    """When a wait of ``timeout`` seconds begun at ``start`` (anyio's clock) gives up a fetch.
+
+    A fetch under way at the deadline gets a little longer to answer, so that the last poll
+    can still report a final state; it is never left to run for the transport's full timeout.
+    """
+    return start + timeout + min(max(0.1 * timeout, 0.05), 1.0)
+
+
+def _past_deadline(elapsed: float, timeout: float) -> bool:
+    return elapsed >= timeout - _DEADLINE_SLACK
 
 
 async def _bounded(fetch: Callable[[], Awaitable[R]], deadline: float | None) -> tuple[bool, Any]:
@@ -95,6 +102,17 @@ def _resource_id(snapshot: object) -> str | None:
     except AttributeError:
         return None
     return value if isinstance(value, str) else None
+
+
+def _timeout_error(
+    resource_id: str | None, last: object, timeout: float, why: str
+) -> WaitTimeoutError:
+    rid = resource_id or _resource_id(last)
+    return WaitTimeoutError(
+        f"{rid or 'the resource'} did not reach a final state within {timeout:g} s ({why})",
+        last=last,
+        resource_id=rid,
+    )
 
 
 class ChangeTracker:
@@ -170,10 +188,17 @@ def watch(
     background: cancelling the caller stops everything.
     """
     key_of = _key_function(state_key, fields)
+    chosen = _checked_policy(fetch, is_final, policy, timeout)
+    return _watch(fetch, is_final, key_of, chosen, hint, resource_id, sleep, clock)
+
+
+def _checked_policy(
+    fetch: object, is_final: object, policy: PollPolicy | None, timeout: float | None
+) -> PollPolicy:
     chosen = _effective_policy(policy, timeout)
     if not callable(fetch) or not callable(is_final):
         raise ValueError("fetch and is_final must be callables")
-    return _watch(fetch, is_final, key_of, chosen, hint, resource_id, sleep, clock)
+    return chosen
 
 
 async def _watch(
@@ -185,13 +210,15 @@ async def _watch(
     resource_id: str | None,
     sleep: Sleep,
     clock: Clock,
+    report: Callable[[R, Any, bool], None] | None = None,
 ) -> AsyncGenerator[R, None]:
+    # ``report(snapshot, key, final)``, when given, sees every snapshot fetched (progress).
     started = clock()
     tracker = ChangeTracker()
     estimate: float | None = None
     hard_deadline = None
     if policy.timeout is not None:
-        hard_deadline = anyio.current_time() + policy.timeout + _fetch_grace(policy.timeout)
+        hard_deadline = _hard_deadline(anyio.current_time(), policy.timeout)
     while True:
         pause = tracker.delay(policy, clock() - started, estimate)
         if pause > 0:
@@ -201,30 +228,23 @@ async def _watch(
         answered, snapshot = await _bounded(fetch, hard_deadline)
         if not answered:
             assert policy.timeout is not None
-            last = tracker.snapshot
-            rid = resource_id or (_resource_id(last) if tracker.seen else None)
-            raise WaitTimeoutError(
-                f"{rid or 'the resource'} did not reach a final state within "
-                f"{policy.timeout:g} s (the last poll did not answer in time)",
-                last=last,
-                resource_id=rid,
+            raise _timeout_error(
+                resource_id,
+                tracker.snapshot,
+                policy.timeout,
+                "the last poll did not answer in time",
             )
         key = key_of(snapshot)
         final = is_final(snapshot)
+        if report is not None:
+            report(snapshot, key, final)
         if tracker.observe(snapshot, key, final=final, reset=policy.reset_on_change):
             yield snapshot
         if final:
             return
         estimate = hint(snapshot) if hint is not None else None
-        if policy.timeout is not None and clock() - started >= policy.timeout - _DEADLINE_SLACK:
-            rid = resource_id or _resource_id(snapshot)
-            name = rid or "the resource"
-            raise WaitTimeoutError(
-                f"{name} did not reach a final state within {policy.timeout:g} s "
-                f"(last state: {key!r})",
-                last=snapshot,
-                resource_id=rid,
-            )
+        if policy.timeout is not None and _past_deadline(clock() - started, policy.timeout):
+            raise _timeout_error(resource_id, snapshot, policy.timeout, f"last state: {key!r}")
 
 
 async def wait(
@@ -251,54 +271,34 @@ async def wait(
     label = resource_id or "resource"
     tracker = ProgressTracker.open(progress, label)
     if tracker is None:
-        return await _wait(
-            fetch, is_final, state_key, fields, policy, timeout, hint, resource_id, sleep, clock
-        )
+        chosen = _checked_policy(fetch, is_final, policy, timeout)
+        return await _wait(_watch(fetch, is_final, key_of, chosen, hint, resource_id, sleep, clock))
 
     async def counted() -> R:
         tracker.requests += 1
-        snapshot = await fetch()
-        final = is_final(snapshot)
-        tracker.set(label, state_text(key_of(snapshot)), done=final)
+        return await fetch()
+
+    def report(snapshot: R, key: Any, final: bool) -> None:
+        tracker.set(label, state_text(key), done=final)
         tracker.push(force=final)
-        return snapshot
 
     try:
         tracker.add(label)
         tracker.push(force=True)
+        chosen = _checked_policy(fetch, is_final, policy, timeout)
         return await _wait(
-            counted, is_final, state_key, fields, policy, timeout, hint, resource_id, sleep, clock
+            _watch(counted, is_final, key_of, chosen, hint, resource_id, sleep, clock, report)
         )
     finally:
         tracker.close()
 
 
-async def _wait(
-    fetch: Callable[[], Awaitable[R]],
-    is_final: Callable[[R], bool],
-    state_key: Callable[[R], Hashable] | None,
-    fields: Sequence[str] | None,
-    policy: PollPolicy | None,
-    timeout: float | None,
-    hint: Callable[[R], float | None] | None,
-    resource_id: str | None,
-    sleep: Sleep,
-    clock: Clock,
-) -> R:
-    events = watch(
-        fetch,
-        is_final=is_final,
-        state_key=state_key,
-        fields=fields,
-        policy=policy,
-        timeout=timeout,
-        hint=hint,
-        resource_id=resource_id,
-        sleep=sleep,
-        clock=clock,
-    )
+async def _wait(events: AsyncGenerator[R, None]) -> R:
+    # A watch ends right after yielding its first final snapshot (or raises): that is the last.
+    last: Any = _UNSEEN
     async with aclosing(events) as snapshots:
         async for snapshot in snapshots:
-            if is_final(snapshot):
-                return snapshot
-    raise RuntimeError("the watch ended without a final state")  # pragma: no cover
+            last = snapshot
+    if last is _UNSEEN:  # pragma: no cover
+        raise RuntimeError("the watch ended without a final state")
+    return cast("R", last)

@@ -34,8 +34,9 @@ from ._watch import (
     Clock,
     Sleep,
     _bounded,
-    _fetch_grace,
+    _hard_deadline,
     _key_function,
+    _past_deadline,
 )
 from ._watch_events import WatchEvent, WatchStats, listing_lookup
 from .errors import WaitTimeoutError
@@ -260,7 +261,7 @@ class WatchGroup(Generic[R]):
                 now = clock()
                 if (
                     timeout is not None
-                    and now - started >= timeout - _DEADLINE_SLACK
+                    and _past_deadline(now - started, timeout)
                     and self._polled_all()
                 ):
                     raise self._timeout_error(timeout)
@@ -284,7 +285,7 @@ class WatchGroup(Generic[R]):
                 if (
                     timeout is not None
                     and self._entries
-                    and clock() - started >= timeout - _DEADLINE_SLACK
+                    and _past_deadline(clock() - started, timeout)
                 ):
                     raise self._timeout_error(timeout)
         finally:
@@ -301,7 +302,7 @@ class WatchGroup(Generic[R]):
             return None
         if self._real_started is None:
             self._real_started = anyio.current_time()
-        return self._real_started + timeout + _fetch_grace(timeout)
+        return _hard_deadline(self._real_started, timeout)
 
     def _polled_all(self) -> bool:
         return all(entry.attempt > 0 for entry in self._entries.values())

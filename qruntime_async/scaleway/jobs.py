@@ -62,6 +62,7 @@ JobOrder = Literal[
 ResultOrder = Literal["created_at_asc", "created_at_desc"]
 _JOB_ORDERS = frozenset(o.value for o in ListJobsOrderBy)
 _RESULT_ORDERS = frozenset(o.value for o in ListJobResultsOrderBy)
+_WATCH_FIELDS = ("status",)
 
 
 def job_is_final(job: Job) -> bool:
@@ -77,7 +78,7 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         self._watchable = Watchable(
             get=self.get,
             is_final=job_is_final,
-            fields=("status",),
+            fields=_WATCH_FIELDS,
             sleep=client._sleep,
             list_in_session=self._session_listing,
             id_of=_job_id,
@@ -340,7 +341,7 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         self,
         job_id: str,
         *,
-        fields: Sequence[str] = ("status",),
+        fields: Sequence[str] = _WATCH_FIELDS,
         policy: PollPolicy | None = None,
         timeout: float | None = None,
     ) -> AsyncGenerator[Job, None]:
@@ -370,7 +371,7 @@ class Jobs(APIResource["ScalewayQaaSClient"]):
         job_ids: Iterable[str] = (),
         *,
         session_id: str | None = None,
-        fields: Sequence[str] = ("status",),
+        fields: Sequence[str] = _WATCH_FIELDS,
         policy: PollPolicy | None = None,
         timeout: float | None = None,
         concurrency: int = C.DEFAULT_WATCH_CONCURRENCY,

@@ -47,6 +47,7 @@ SessionOrder = Literal[
 Until = Literal["running", "stopped"]
 _ORDERS = frozenset(o.value for o in ListSessionsOrderBy)
 _UNTIL = frozenset({"running", "stopped"})
+_WATCH_FIELDS = ("status",)
 
 
 def session_is_final(session: Session) -> bool:
@@ -77,7 +78,7 @@ class Sessions(APIResource["ScalewayQaaSClient"]):
         self._watchable = Watchable(
             get=self.get,
             is_final=session_is_final,
-            fields=("status",),
+            fields=_WATCH_FIELDS,
             sleep=client._sleep,
             id_name="session_id",
         )
@@ -239,7 +240,7 @@ class Sessions(APIResource["ScalewayQaaSClient"]):
         session_id: str,
         *,
         until: Until = "stopped",
-        fields: Sequence[str] = ("status",),
+        fields: Sequence[str] = _WATCH_FIELDS,
         policy: PollPolicy | None = None,
         timeout: float | None = None,
     ) -> AsyncGenerator[Session, None]:
