@@ -142,6 +142,31 @@ def count_keys(part: Part, tags: list[str] | None) -> None:
             part.listed_keys[tag[len(IDEMPOTENCY_TAG_PREFIX) :]] += 1
 
 
+async def run_in_session(
+    session: Any,
+    part: Part,
+    submit: Callable[[int, str], Awaitable[str]],
+    status_of: Callable[[Any], str],
+    args: argparse.Namespace,
+    limiter: anyio.CapacityLimiter,
+    run_id: str,
+    *,
+    label: str,
+    page_size: int,
+) -> None:
+    """Submit the part's jobs in ``session`` while following them to a final state, then count
+    the idempotency keys of the jobs the session lists."""
+    part.session_id = session.id
+    group = session.watch_jobs(policy=POLICY, expect_more=True)
+    if args.progress:
+        group.with_progress(label=label)
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(follow, part, group, status_of)
+        await submit_all(part, group, submit, limiter, run_id)
+    async for job in session.jobs(page_size=page_size):
+        count_keys(part, job.tags)
+
+
 async def run_ibm(
     ibm: IBMRuntimeClient,
     emulator: Emulator,
@@ -152,10 +177,6 @@ async def run_ibm(
 ) -> None:
     params = sampler_params([BELL], shots=args.shots)
     async with ibm.session(backend=emulator.ibm_backend, mode="batch") as session:
-        part.session_id = session.id
-        group = session.watch_jobs(policy=POLICY, expect_more=True)
-        if args.progress:
-            group.with_progress(label="IBM jobs")
 
         async def submit(index: int, key: str) -> str:
             answer = await session.submit(
@@ -163,11 +184,17 @@ async def run_ibm(
             )
             return answer.id
 
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(follow, part, group, lambda job: str(job.current_status))
-            await submit_all(part, group, submit, limiter, run_id)
-        async for job in session.jobs(page_size=200):
-            count_keys(part, job.tags)
+        await run_in_session(
+            session,
+            part,
+            submit,
+            lambda job: str(job.current_status),
+            args,
+            limiter,
+            run_id,
+            label="IBM jobs",
+            page_size=200,
+        )
 
 
 async def run_scaleway(
@@ -184,10 +211,6 @@ async def run_scaleway(
         max_duration=86400,
         max_idle_duration=3600,
     ) as session:
-        part.session_id = session.id
-        group = session.watch_jobs(policy=POLICY, expect_more=True)
-        if args.progress:
-            group.with_progress(label="Scaleway jobs")
 
         async def submit(index: int, key: str) -> str:
             job = await session.submit(
@@ -195,11 +218,17 @@ async def run_scaleway(
             )
             return job.id
 
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(follow, part, group, lambda job: str(job.status))
-            await submit_all(part, group, submit, limiter, run_id)
-        async for job in session.jobs(page_size=100):
-            count_keys(part, job.tags)
+        await run_in_session(
+            session,
+            part,
+            submit,
+            lambda job: str(job.status),
+            args,
+            limiter,
+            run_id,
+            label="Scaleway jobs",
+            page_size=100,
+        )
 
 
 def report(parts: list[Part], seconds: float, requests: int) -> bool:

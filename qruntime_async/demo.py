@@ -8,10 +8,11 @@ state with one listing request per session per tick, and reports what happened.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -78,7 +79,7 @@ class DemoReport:
 
     def percentile(self, p: float) -> float | None:
         """The ``p``-th percentile (0-100) of the time from a job turning final to noticing it."""
-        data = sorted(self.notice_latencies)
+        data = self.notice_latencies
         if not data:
             return None
         if len(data) == 1:
@@ -161,6 +162,31 @@ class _RunState:
             self.on_progress(self.progress)
 
 
+@contextlib.asynccontextmanager
+async def _clients(
+    emulator: Emulator, on_request: Callable[[RequestEvent], None] | None = None
+) -> AsyncIterator[tuple[IBMRuntimeClient, ScalewayQaaSClient]]:
+    """A client of each service of ``emulator``."""
+    from .ibm import IBMRuntimeClient
+    from .scaleway import ScalewayQaaSClient
+
+    async with (
+        IBMRuntimeClient(
+            token=emulator.ibm_token,
+            instance=emulator.ibm_instance,
+            base_url=emulator.ibm_url,
+            on_request=on_request,
+        ) as ibm,
+        ScalewayQaaSClient(
+            secret_key=emulator.scaleway_secret_key,
+            project_id=emulator.scaleway_project_id,
+            base_url=emulator.scaleway_url,
+            on_request=on_request,
+        ) as scw,
+    ):
+        yield ibm, scw
+
+
 async def _run(
     emulator: Emulator,
     jobs: int,
@@ -168,9 +194,6 @@ async def _run(
     shots: int,
     progress: Callable[[DemoProgress], None] | None,
 ) -> DemoReport:
-    from .ibm import IBMRuntimeClient
-    from .scaleway import ScalewayQaaSClient
-
     run = _RunState(
         progress=DemoProgress(total=jobs),
         timeline=_Timeline(emulator),
@@ -185,18 +208,7 @@ async def _run(
     scw_jobs = jobs - ibm_jobs
     started = time.monotonic()
     async with (
-        IBMRuntimeClient(
-            token=emulator.ibm_token,
-            instance=emulator.ibm_instance,
-            base_url=emulator.ibm_url,
-            on_request=count,
-        ) as ibm,
-        ScalewayQaaSClient(
-            secret_key=emulator.scaleway_secret_key,
-            project_id=emulator.scaleway_project_id,
-            base_url=emulator.scaleway_url,
-            on_request=count,
-        ) as scw,
+        _clients(emulator, on_request=count) as (ibm, scw),
         anyio.create_task_group() as group,
     ):
         run.tick()
@@ -204,16 +216,8 @@ async def _run(
             group.start_soon(_ibm_part, ibm, emulator, ibm_jobs, shots, run)
         if scw_jobs:
             group.start_soon(_scaleway_part, scw, emulator, scw_jobs, shots, run)
-    async with (
-        IBMRuntimeClient(
-            token=emulator.ibm_token, instance=emulator.ibm_instance, base_url=emulator.ibm_url
-        ) as ibm,
-        ScalewayQaaSClient(
-            secret_key=emulator.scaleway_secret_key,
-            project_id=emulator.scaleway_project_id,
-            base_url=emulator.scaleway_url,
-        ) as scw,
-    ):
+    # Other clients, so that the requests the report counts are those of the workload alone.
+    async with _clients(emulator) as (ibm, scw):
         samples: dict[str, dict[str, int]] = {}
         if "ibm" in run.completed:
             samples["ibm"] = (await ibm.jobs.counts(run.completed["ibm"]))[0]
@@ -271,13 +275,17 @@ def _ibm_status(job: Any) -> str:
 
 
 async def _submit_and_follow(
-    group: WatchGroup[Any],
+    session: Any,
+    provider: str,
     count: int,
     submit: Callable[[int], Awaitable[str]],
-    follow: Callable[[], Coroutine[Any, Any, None]],
+    status_of: Callable[[Any], str],
+    final_time_of: Callable[[Any], datetime | None],
     run: _RunState,
 ) -> None:
-    """Submit ``count`` jobs (bounded by the run's limiter) while following them."""
+    """Submit ``count`` jobs in ``session`` (bounded by the run's limiter) while following them."""
+    run.ids[provider] = session.id
+    group: WatchGroup[Any] = session.watch_jobs(policy=DEMO_POLL_POLICY, expect_more=True)
 
     async def one(index: int) -> None:
         async with run.limiter:
@@ -287,7 +295,7 @@ async def _submit_and_follow(
         run.tick()
 
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(follow)
+        tasks.start_soon(_follow, group, provider, status_of, final_time_of, run)
         async with anyio.create_task_group() as submitters:
             for index in range(count):
                 submitters.start_soon(one, index)
@@ -297,38 +305,33 @@ async def _submit_and_follow(
 async def _ibm_part(
     ibm: IBMRuntimeClient, emulator: Emulator, count: int, shots: int, run: _RunState
 ) -> None:
+    params = sampler_params([ISA_BELL_QASM], shots=shots)
     async with ibm.session(backend=emulator.ibm_backend, mode="batch") as session:
-        run.ids["ibm"] = session.id
-        group = session.watch_jobs(policy=DEMO_POLL_POLICY, expect_more=True)
 
         async def submit(index: int) -> str:
-            answer = await session.submit(
-                "sampler",
-                params=sampler_params([ISA_BELL_QASM], shots=shots),
-                tags=["demo", f"demo-{index}"],
-            )
+            answer = await session.submit("sampler", params=params, tags=["demo", f"demo-{index}"])
             return answer.id
 
-        async def follow() -> None:
-            await _follow(group, "ibm", _ibm_status, lambda job: job.ended, run)
-
-        await _submit_and_follow(group, count, submit, follow, run)
+        await _submit_and_follow(
+            session, "ibm", count, submit, _ibm_status, lambda job: job.ended, run
+        )
 
 
 async def _scaleway_part(
     scw: ScalewayQaaSClient, emulator: Emulator, count: int, shots: int, run: _RunState
 ) -> None:
     async with scw.session(platform_id=emulator.scaleway_platform_id) as session:
-        run.ids["scaleway"] = session.id
-        group = session.watch_jobs(policy=DEMO_POLL_POLICY, expect_more=True)
 
         async def submit(index: int) -> str:
             job = await session.submit(BELL_QASM, shots=shots, name=f"demo-{index}", tags=["demo"])
             return job.id
 
-        async def follow() -> None:
-            await _follow(
-                group, "scaleway", lambda job: str(job.status), lambda job: job.updated_at, run
-            )
-
-        await _submit_and_follow(group, count, submit, follow, run)
+        await _submit_and_follow(
+            session,
+            "scaleway",
+            count,
+            submit,
+            lambda job: str(job.status),
+            lambda job: job.updated_at,
+            run,
+        )

@@ -29,23 +29,16 @@ from typing import Any, NoReturn, TextIO
 
 from .._version import __version__
 from ..errors import APIStatusError, QRuntimeError
-from ._ibm import (
-    _IBM_API_KEY_ENV,
-    _IBM_CRN_ENV,
-    _IBM_TOKEN_ENV,
-    _ibm_jobs_watch,
-    _ibm_sessions_show,
-    _ibm_workloads_list,
-)
+from ..ibm.client import _ENV_API_KEY as _IBM_API_KEY_ENV
+from ..ibm.client import _ENV_CRN as _IBM_CRN_ENV
+from ..ibm.client import _ENV_TOKEN as _IBM_TOKEN_ENV
+from ..scaleway.client import _ENV_PROJECT_ID as _SCW_PROJECT_ID_ENV
+from ..scaleway.client import _ENV_SECRET_KEY as _SCW_SECRET_KEY_ENV
+from ._ibm import _ibm_jobs_watch, _ibm_sessions_show, _ibm_workloads_list
 from ._local import _demo, _emulator
 from ._output import EXIT_API_ERROR, EXIT_USAGE, UsageError, _print_error
 from ._output import EXIT_OK as EXIT_OK
-from ._scaleway import (
-    _SCW_PROJECT_ID_ENV,
-    _SCW_SECRET_KEY_ENV,
-    _scaleway_jobs_list,
-    _scaleway_jobs_watch,
-)
+from ._scaleway import _scaleway_jobs_list, _scaleway_jobs_watch
 
 __all__ = ["main", "build_parser"]
 
@@ -144,6 +137,35 @@ _WATCH_EXIT = (
 _TIMEOUT_HELP = "give up after this many seconds (exit 1); default: wait until final"
 
 
+def _subcommands(
+    parser: argparse.ArgumentParser, dest: str
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Required subcommands of ``parser``, chosen into ``args.<dest>``."""
+    return parser.add_subparsers(dest=dest, required=True, metavar=dest.upper())
+
+
+def _add_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--limit", type=_positive, default=50, help="at most this many (default 50)"
+    )
+
+
+def _add_watch(
+    jobs: argparse._SubParsersAction[argparse.ArgumentParser],
+    add_credentials: Callable[[argparse.ArgumentParser], None],
+    bad: str,
+    handler: Callable[[argparse.Namespace, TextIO], Coroutine[Any, Any, int]],
+) -> None:
+    """``... jobs watch JOB_ID [--timeout S]`` (``bad``: the provider's failed status)."""
+    watch = jobs.add_parser(
+        "watch", help=_WATCH_HELP, description=_WATCH_HELP + _WATCH_EXIT.format(bad=bad)
+    )
+    add_credentials(watch)
+    watch.add_argument("job_id")
+    watch.add_argument("--timeout", type=_seconds, default=None, help=_TIMEOUT_HELP)
+    watch.set_defaults(handler=handler)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``qruntime`` argument parser."""
     parser = _Parser(
@@ -152,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Scaleway QaaS), and a local emulator of both.",
     )
     parser.add_argument("--version", action="version", version=f"qruntime {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = _subcommands(parser, "command")
 
     demo = commands.add_parser("demo", help="run a demo workload against an in-process emulator")
     demo.add_argument("--jobs", type=_positive, default=200, help="jobs to submit (default 200)")
@@ -172,11 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(emulator)
     emulator.set_defaults(sync_handler=_emulator)
 
-    ibm = commands.add_parser("ibm", help="IBM Quantum Runtime").add_subparsers(
-        dest="resource", required=True, metavar="RESOURCE"
-    )
-    workloads = ibm.add_parser("workloads", help="workloads (jobs and sessions)").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
+    ibm = _subcommands(commands.add_parser("ibm", help="IBM Quantum Runtime"), "resource")
+    workloads = _subcommands(
+        ibm.add_parser("workloads", help="workloads (jobs and sessions)"), "action"
     )
     wl_list = workloads.add_parser("list", help="list workloads")
     _add_ibm_credentials(wl_list)
@@ -203,36 +223,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--created-after", type=_aware_datetime, help="ISO 8601 time with a zone, e.g. ...Z"
     )
     wl_list.add_argument("--created-before", type=_aware_datetime, help="ISO 8601 time with a zone")
-    wl_list.add_argument(
-        "--limit", type=_positive, default=50, help="at most this many (default 50)"
-    )
+    _add_limit(wl_list)
     wl_list.set_defaults(handler=_ibm_workloads_list)
 
-    jobs = ibm.add_parser("jobs", help="jobs").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
-    job_watch = jobs.add_parser(
-        "watch", help=_WATCH_HELP, description=_WATCH_HELP + _WATCH_EXIT.format(bad="Failed")
-    )
-    _add_ibm_credentials(job_watch)
-    job_watch.add_argument("job_id")
-    job_watch.add_argument("--timeout", type=_seconds, default=None, help=_TIMEOUT_HELP)
-    job_watch.set_defaults(handler=_ibm_jobs_watch)
+    jobs = _subcommands(ibm.add_parser("jobs", help="jobs"), "action")
+    _add_watch(jobs, _add_ibm_credentials, "Failed", _ibm_jobs_watch)
 
-    sessions = ibm.add_parser("sessions", help="sessions").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
+    sessions = _subcommands(ibm.add_parser("sessions", help="sessions"), "action")
     show = sessions.add_parser("show", help="a session's extended details")
     _add_ibm_credentials(show)
     show.add_argument("session_id")
     show.set_defaults(handler=_ibm_sessions_show)
 
-    scw = commands.add_parser("scaleway", help="Scaleway Quantum-as-a-Service").add_subparsers(
-        dest="resource", required=True, metavar="RESOURCE"
+    scw = _subcommands(
+        commands.add_parser("scaleway", help="Scaleway Quantum-as-a-Service"), "resource"
     )
-    scw_jobs = scw.add_parser("jobs", help="jobs").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
+    scw_jobs = _subcommands(scw.add_parser("jobs", help="jobs"), "action")
     scw_list = scw_jobs.add_parser("list", help="list the jobs of a session or project")
     _add_scaleway_credentials(scw_list)
     scw_list.add_argument("--session-id", help="this session's jobs (instead of the project's)")
@@ -240,17 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     scw_list.add_argument(
         "--order-by", help="created_at_desc (default), created_at_asc, name_asc, status_asc, ..."
     )
-    scw_list.add_argument(
-        "--limit", type=_positive, default=50, help="at most this many (default 50)"
-    )
+    _add_limit(scw_list)
     scw_list.set_defaults(handler=_scaleway_jobs_list)
-    scw_watch = scw_jobs.add_parser(
-        "watch", help=_WATCH_HELP, description=_WATCH_HELP + _WATCH_EXIT.format(bad="error")
-    )
-    _add_scaleway_credentials(scw_watch)
-    scw_watch.add_argument("job_id")
-    scw_watch.add_argument("--timeout", type=_seconds, default=None, help=_TIMEOUT_HELP)
-    scw_watch.set_defaults(handler=_scaleway_jobs_watch)
+    _add_watch(scw_jobs, _add_scaleway_credentials, "error", _scaleway_jobs_watch)
     return parser
 
 

@@ -6,18 +6,14 @@ import argparse
 import os
 from typing import Any, TextIO
 
-from ._output import EXIT_OK, UsageError, _print_json, _table, _watch_job
-
-# Environment variables the clients read credentials from (see IBMRuntimeClient and
-# ScalewayQaaSClient).
-_IBM_TOKEN_ENV = "QRUNTIME_IBM_TOKEN"
-_IBM_API_KEY_ENV = "QRUNTIME_IBM_API_KEY"
-_IBM_CRN_ENV = "QRUNTIME_IBM_SERVICE_CRN"
+from ..ibm.client import _ENV_API_KEY as _IBM_API_KEY_ENV
+from ..ibm.client import _ENV_CRN as _IBM_CRN_ENV
+from ..ibm.client import _ENV_TOKEN as _IBM_TOKEN_ENV
+from ..ibm.client import IBMRuntimeClient
+from ._output import EXIT_OK, UsageError, _print_json, _print_list, _watch_job
 
 
-def _ibm_client(args: argparse.Namespace) -> Any:
-    from ..ibm import IBMRuntimeClient
-
+def _ibm_client(args: argparse.Namespace) -> IBMRuntimeClient:
     _check_ibm_credentials(args.token)
     # For the admin listing --instance may name a hub or group: it is not the client's project.
     instance = None if getattr(args, "admin", False) else args.instance
@@ -69,15 +65,13 @@ async def _ibm_workloads_list(args: argparse.Namespace, out: TextIO) -> int:
         else:
             pager = client.workloads.list_mine(**common)
         items = [item async for item in pager]
-    if args.json:
-        _print_json(items, out)
-        return EXIT_OK
-    _table(
+    return _print_list(
+        args,
         out,
+        items,
         ["id", "mode", "status", "backend", "created", "tags"],
-        [[w.id, w.mode, w.status, w.backend, w.created, ",".join(w.tags or [])] for w in items],
+        lambda w: [w.id, w.mode, w.status, w.backend, w.created, ",".join(w.tags or [])],
     )
-    return EXIT_OK
 
 
 async def _ibm_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
@@ -86,10 +80,7 @@ async def _ibm_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
             args,
             client.jobs,
             out,
-            describe=lambda job: (
-                f"{job.id}  {job.status}"
-                + (f"  ({job.state.reason})" if job.state and job.state.reason else "")
-            ),
+            detail=lambda job: job.state.reason if job.state else None,
             status=lambda job: job.current_status,
         )
 

@@ -3,69 +3,73 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from ..demo import DemoProgress, run_demo
 from ._output import EXIT_API_ERROR, EXIT_OK, UsageError, _console, _print_json
 
 
 async def _demo(args: argparse.Namespace, out: TextIO) -> int:
-    from ..demo import DemoProgress, run_demo
-
     console = None if args.json else _console(out)
-    if console is None:
+    with _live_progress(console, args.jobs) as progress:
         report = await run_demo(
-            jobs=args.jobs, concurrency=args.concurrency, speed=args.speed, seed=args.seed
+            jobs=args.jobs,
+            concurrency=args.concurrency,
+            speed=args.speed,
+            seed=args.seed,
+            progress=progress,
         )
-    else:
-        from rich.live import Live
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-        from rich.table import Table
-
-        bar = Progress(
-            "[bold]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        submitted = bar.add_task("submitted", total=args.jobs)
-        finished = bar.add_task("final", total=args.jobs)
-
-        def render(progress: DemoProgress) -> Table:
-            grid = Table.grid(padding=(0, 2))
-            grid.add_row(bar)
-            counts = Table(show_header=True, header_style="bold", box=None)
-            counts.add_column("service / state")
-            counts.add_column("jobs", justify="right")
-            for name, number in sorted(progress.states.items()):
-                if number:
-                    counts.add_row(name, str(number))
-            grid.add_row(counts)
-            grid.add_row(f"HTTP requests: {progress.requests}")
-            return grid
-
-        with Live(
-            render(DemoProgress(total=args.jobs)), console=console, refresh_per_second=8
-        ) as live:
-
-            def update(progress: DemoProgress) -> None:
-                bar.update(submitted, completed=progress.submitted)
-                bar.update(finished, completed=progress.final)
-                live.update(render(progress))
-
-            report = await run_demo(
-                jobs=args.jobs,
-                concurrency=args.concurrency,
-                speed=args.speed,
-                seed=args.seed,
-                progress=update,
-            )
     if args.json:
         _print_json(report.as_dict(), out)
     else:
         _print_report(report, console, out)
     return EXIT_OK if report.final_jobs == report.jobs else EXIT_API_ERROR
+
+
+@contextlib.contextmanager
+def _live_progress(console: Any, total: int) -> Iterator[Callable[[DemoProgress], None] | None]:
+    """A progress callback drawing live counts on ``console`` (None without a console)."""
+    if console is None:
+        yield None
+        return
+    from rich.live import Live
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+
+    bar = Progress(
+        "[bold]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    submitted = bar.add_task("submitted", total=total)
+    finished = bar.add_task("final", total=total)
+
+    def render(progress: DemoProgress) -> Table:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_row(bar)
+        counts = Table(show_header=True, header_style="bold", box=None)
+        counts.add_column("service / state")
+        counts.add_column("jobs", justify="right")
+        for name, number in sorted(progress.states.items()):
+            if number:
+                counts.add_row(name, str(number))
+        grid.add_row(counts)
+        grid.add_row(f"HTTP requests: {progress.requests}")
+        return grid
+
+    with Live(render(DemoProgress(total=total)), console=console, refresh_per_second=8) as live:
+
+        def update(progress: DemoProgress) -> None:
+            bar.update(submitted, completed=progress.submitted)
+            bar.update(finished, completed=progress.final)
+            live.update(render(progress))
+
+        yield update
 
 
 def _print_report(report: Any, console: Any, out: TextIO) -> None:

@@ -63,16 +63,33 @@ def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
     console.print(table)
 
 
+def _print_list(
+    args: argparse.Namespace,
+    out: TextIO,
+    items: Sequence[Any],
+    headers: Sequence[str],
+    row: Callable[[Any], Sequence[Any]],
+) -> int:
+    """Print a listing: as JSON with ``--json``, else a table of ``row(item)`` under
+    ``headers``."""
+    if args.json:
+        _print_json(items, out)
+    else:
+        _table(out, headers, [row(item) for item in items])
+    return EXIT_OK
+
+
 async def _watch_job(
     args: argparse.Namespace,
     jobs: Any,
     out: TextIO,
     *,
-    describe: Callable[[Any], str],
+    detail: Callable[[Any], str | None],
     status: Callable[[Any], str | None],
 ) -> int:
-    """Print each snapshot of ``args.job_id`` from ``jobs.watch``; exit 0 when the job completed,
-    1 when it failed or was cancelled."""
+    """Print each snapshot of ``args.job_id`` from ``jobs.watch`` (its id, status and
+    ``detail`` when there is one); exit 0 when the job completed, 1 when it failed or was
+    cancelled."""
     last: Any = None
     try:
         async for snapshot in jobs.watch(args.job_id, timeout=args.timeout):
@@ -80,7 +97,9 @@ async def _watch_job(
             if args.json:
                 out.write(msgspec.json.encode(settle(snapshot), enc_hook=str).decode() + "\n")
             else:
-                out.write(describe(snapshot) + "\n")
+                note = detail(snapshot)
+                line = f"{snapshot.id}  {snapshot.status}"
+                out.write((f"{line}  ({note})" if note else line) + "\n")
             out.flush()
     except WaitTimeoutError as exc:
         seen = exc.last if exc.last is not None else last

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, TextIO
+from typing import TextIO
 
-from ._output import EXIT_OK, UsageError, _print_json, _table, _watch_job
+from ..scaleway.client import _ENV_PROJECT_ID as _SCW_PROJECT_ID_ENV
+from ..scaleway.client import _ENV_SECRET_KEY as _SCW_SECRET_KEY_ENV
+from ..scaleway.client import ScalewayQaaSClient
+from ._output import UsageError, _print_list, _watch_job
 
-_SCW_SECRET_KEY_ENV = "SCW_SECRET_KEY"
-_SCW_PROJECT_ID_ENV = "SCW_DEFAULT_PROJECT_ID"
 
-
-def _scaleway_client(args: argparse.Namespace) -> Any:
-    from ..scaleway import ScalewayQaaSClient
-
+def _scaleway_client(args: argparse.Namespace) -> ScalewayQaaSClient:
     # The client's own messages name its keyword arguments; these name the options.
     if args.secret_key is None:
         if not os.environ.get(_SCW_SECRET_KEY_ENV):
@@ -43,15 +41,13 @@ async def _scaleway_jobs_list(args: argparse.Namespace, out: TextIO) -> int:
             limit=args.limit,
         )
         items = [item async for item in pager]
-    if args.json:
-        _print_json(items, out)
-        return EXIT_OK
-    _table(
+    return _print_list(
+        args,
         out,
+        items,
         ["id", "name", "status", "session_id", "created_at"],
-        [[j.id, j.name, j.status, j.session_id, j.created_at] for j in items],
+        lambda j: [j.id, j.name, j.status, j.session_id, j.created_at],
     )
-    return EXIT_OK
 
 
 async def _scaleway_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
@@ -60,9 +56,6 @@ async def _scaleway_jobs_watch(args: argparse.Namespace, out: TextIO) -> int:
             args,
             client.jobs,
             out,
-            describe=lambda job: (
-                f"{job.id}  {job.status}"
-                + (f"  ({job.progress_message})" if job.progress_message else "")
-            ),
+            detail=lambda job: job.progress_message,
             status=lambda job: job.status,
         )
